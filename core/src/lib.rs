@@ -1,0 +1,36 @@
+//! # tdlab — the numerical core
+//!
+//! `tdlab` simulates the *training dynamics* of small theoretical learning problems
+//! (online SGD on multi-index models, tensor decomposition, contrastive learning,
+//! mean-field networks, sparse contextual bigrams). This crate is `#![no_std]` + `alloc`
+//! and depends only on `libm`, `rand_core`, `rand_xoshiro` and `num-traits`, so it can be
+//! embedded anywhere; the `tdlab` binary (package `tdlab-cli`) is a thin std frontend.
+//!
+//! Modules:
+//! - [`linalg`]: vector and small-matrix kernels on slices (dot, axpy, gemv, gemm, QR,
+//!   Cholesky, symmetric eigen, SVD), scalar / AVX2 / AVX-512 paths with identical bits.
+//! - [`special`]: orthonormal probabilists' Hermite polynomials, Hermite series,
+//!   Gauss–Hermite and Gauss–Legendre quadrature.
+//! - [`random`]: per-work-item Xoshiro256++ streams, ziggurat normals, sphere, frames,
+//!   alias tables, Gamma / Dirichlet / χ².
+//! - [`run`]: the error type, observers and records, log schedules, stop rules and
+//!   divergence checks shared by every model.
+//!
+//! Conventions (see `DESIGN.md`): `f64` everywhere, no FMA by default, `libm` for
+//! transcendentals, caller-provided buffers in every hot loop, and the same seed gives
+//! bit-identical results whatever the thread count or instruction set.
+#![no_std]
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+pub mod linalg;
+pub mod random;
+pub mod run;
+pub mod special;
+
+pub use run::Error;
+
+/// The crate's version, as in `Cargo.toml`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

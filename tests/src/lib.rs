@@ -1,0 +1,1 @@
+//! Shared helpers for tdlab's integration tests: naive references and statistics.
