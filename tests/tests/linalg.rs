@@ -394,6 +394,23 @@ fn tridiagonal_eigenvalues_match_jacobi() {
 }
 
 #[test]
+fn tridiagonal_symmetric_spectrum_with_zero_pivots() {
+    // Jacobi matrix of He_4: eigenvalues ±sqrt(3 ± sqrt 6); bisection starts at an exact 0 pivot.
+    let off: Vec<f64> = (1..4).map(|k| (k as f64).sqrt()).collect();
+    let mut v = vec![0.0; 4];
+    la::sym_tridiag_eigenvalues(&[0.0; 4], &off, &mut v).unwrap();
+    let (a, b) = ((3.0 - 6f64.sqrt()).sqrt(), (3.0 + 6f64.sqrt()).sqrt());
+    let want = [-b, -a, a, b];
+    for i in 0..4 {
+        assert!((v[i] - want[i]).abs() < 1e-14, "{v:?}");
+    }
+    // Odd size has an exact zero eigenvalue.
+    let mut v = vec![0.0; 3];
+    la::sym_tridiag_eigenvalues(&[0.0; 3], &off[..2], &mut v).unwrap();
+    assert!(v[1].abs() < 1e-15 && (v[2] - 3f64.sqrt()).abs() < 1e-14, "{v:?}");
+}
+
+#[test]
 fn isa_detection_agrees_with_std() {
     let f = tdlab::linalg::cpu_features();
     #[cfg(target_arch = "x86_64")]

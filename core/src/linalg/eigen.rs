@@ -235,17 +235,13 @@ pub fn sym_tridiag_eigenvalues(diag: &[f64], off: &[f64], out: &mut [f64]) -> Re
     let pivmin = f64::MIN_POSITIVE * 4.0 * (1.0 + span * span);
     // Number of eigenvalues < x.
     let count_below = |x: f64| -> usize {
-        let mut cnt = 0;
-        let mut q = diag[0] - x;
-        if q < 0.0 {
-            cnt += 1;
-        }
+        // A pivot that vanishes is replaced by -pivmin and counted as negative (LAPACK dstebz).
+        let guard = |q: f64| if libm::fabs(q) < pivmin { -pivmin } else { q };
+        let mut q = guard(diag[0] - x);
+        let mut cnt = usize::from(q < 0.0);
         for i in 1..n {
-            let qq = if libm::fabs(q) < pivmin { -pivmin } else { q };
-            q = diag[i] - x - off[i - 1] * off[i - 1] / qq;
-            if q < 0.0 {
-                cnt += 1;
-            }
+            q = guard(diag[i] - x - off[i - 1] * off[i - 1] / q);
+            cnt += usize::from(q < 0.0);
         }
         cnt
     };
