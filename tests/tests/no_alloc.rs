@@ -1,0 +1,128 @@
+//! Hot kernels and samplers allocate nothing: a counting global allocator proves it.
+#![allow(unsafe_code)] // implementing GlobalAlloc requires `unsafe impl`; this test file only.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use tdlab::linalg::{self as la, Isa, Trans};
+use tdlab::random::{self as rnd, AliasTable, ChiSquared, Gamma};
+use tdlab::special::{h_all, h_batch, series_and_deriv};
+use tdlab_tests::{data, rng};
+
+thread_local! {
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
+}
+
+struct Counting;
+
+// SAFETY: forwards to the system allocator; only counts calls on the current thread.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations_in(f: impl FnOnce()) -> usize {
+    let before = ALLOCS.with(|c| c.get());
+    f();
+    ALLOCS.with(|c| c.get()) - before
+}
+
+#[test]
+fn counter_sees_allocations() {
+    // The counter itself works (guards against a test that cannot fail).
+    assert!(allocations_in(|| drop(std::hint::black_box(vec![1u8; 10]))) >= 1);
+}
+
+#[test]
+fn linalg_kernels_allocate_nothing() {
+    let mut r = rng(1);
+    let (m, n, k) = (17, 33, 20);
+    let a = data(&mut r, m * k);
+    let b = data(&mut r, k * n);
+    let bt = data(&mut r, n * k);
+    let x = data(&mut r, n);
+    let xm = data(&mut r, m);
+    let mut c = vec![0.0; m * n];
+    let mut y = vec![0.0; m];
+    let mut yn = vec![0.0; n];
+    let mut g = vec![0.0; m * m];
+    let mut sym = vec![0.0; 16];
+    for i in 0..4 {
+        sym[i * 4 + i] = 2.0 + i as f64;
+        if i > 0 {
+            sym[i * 4 + i - 1] = 0.5;
+            sym[(i - 1) * 4 + i] = 0.5;
+        }
+    }
+    let mut vals = vec![0.0; 4];
+    let mut vecs = vec![0.0; 16];
+    let mut work = vec![0.0; m * n + m];
+    let mut sv = vec![0.0; m];
+    let mut hh = vec![0.0; m];
+    let mut qr_r = vec![0.0; 9];
+    let mut tall = data(&mut r, 12);
+    for isa in Isa::all_supported() {
+        let count = allocations_in(|| {
+            let _ = la::dot(isa, &x, &x) + la::nrm2(isa, &x);
+            la::axpy(isa, 0.5, &x, &mut yn);
+            la::scal(isa, 0.5, &mut yn);
+            la::gemv(isa, m, n, 1.0, &c, &x, 0.0, &mut y).unwrap();
+            la::gemv_t(isa, m, n, 1.0, &c, &xm, 0.0, &mut yn).unwrap();
+            la::ger(isa, m, n, 1.0, &xm, &x, &mut c).unwrap();
+            la::gemm(isa, Trans::No, Trans::No, m, n, k, 1.0, &a, &b, 0.0, &mut c).unwrap();
+            la::gemm(isa, Trans::No, Trans::Yes, m, n, k, 1.0, &a, &bt, 0.5, &mut c).unwrap();
+            la::gram(isa, m, n, &c, &mut g).unwrap();
+        });
+        assert_eq!(count, 0, "{isa:?}");
+    }
+    let count = allocations_in(|| {
+        let mut s = [0.0; 16];
+        s.copy_from_slice(&sym);
+        la::sym_eigen(&mut s, 4, &mut vals, &mut vecs).unwrap();
+        la::singular_values(&c, m, n, &mut work[..m * n], &mut sv).unwrap();
+        la::householder_r(&mut c, m, n, &mut hh).unwrap();
+        la::qr_mgs(&mut tall, 4, 3, &mut qr_r).unwrap();
+        la::solve_spd(&mut sym, 4, &mut vals).unwrap();
+    });
+    assert_eq!(count, 0);
+}
+
+#[test]
+fn samplers_and_hermite_allocate_nothing() {
+    let mut r = rng(2);
+    let table = AliasTable::new(&[1.0, 2.0, 3.0]).unwrap();
+    let gamma = Gamma::new(0.7, 1.0).unwrap();
+    let chi = ChiSquared::new(200.0).unwrap();
+    let mut buf = vec![0.0; 1000];
+    let mut frame = vec![0.0; 3 * 10];
+    let mut h = vec![0.0; 20];
+    let mut hb = vec![0.0; 20 * 50];
+    let mut dir = vec![0.0; 3];
+    let count = allocations_in(|| {
+        rnd::fill_normal(&mut r, &mut buf);
+        rnd::sphere(&mut r, &mut buf);
+        rnd::orthonormal_frame(&mut r, 3, 10, &mut frame).unwrap();
+        for _ in 0..100 {
+            let _ = table.sample(&mut r) as f64 + gamma.sample(&mut r) + chi.sample(&mut r);
+        }
+        rnd::dirichlet(&mut r, &[0.5, 1.0, 2.0], &mut dir).unwrap();
+        h_all(1.3, &mut h);
+        h_batch(&buf[..50], &mut hb);
+        let _ = series_and_deriv(&[0.0, 0.0, 1.0, 0.0, 1.0], 0.7);
+    });
+    assert_eq!(count, 0);
+}
