@@ -1,1 +1,146 @@
-//! Criterion benchmarks live in `benches/`.
+//! The kernel workloads measured by both the criterion benches (`cargo bench -p tdlab-benches`)
+//! and `tdlab bench kernels`: one list, so the two always measure the same thing.
+
+use rand_core::SeedableRng;
+use std::hint::black_box;
+use tdlab::linalg::{self as la, Isa, Trans};
+use tdlab::random::{self as rnd, Rng};
+use tdlab::special::h_batch;
+
+/// What one call of a workload does, for throughput figures.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Work {
+    /// Random samples (reported as ns/sample).
+    Samples(u64),
+    /// Floating-point operations (reported as GFLOP/s).
+    Flops(f64),
+    /// Evaluated values (reported as ns/value).
+    Values(u64),
+}
+
+/// A named, self-contained benchmark body.
+pub struct Workload {
+    /// Group, e.g. `"dot"`.
+    pub group: &'static str,
+    /// Size label, e.g. `"4096"`.
+    pub size: String,
+    /// Work per call.
+    pub work: Work,
+    /// One call.
+    pub run: Box<dyn FnMut()>,
+}
+
+fn filled(r: &mut Rng, n: usize) -> Vec<f64> {
+    let mut v = vec![0.0; n];
+    rnd::fill_normal(r, &mut v);
+    v
+}
+
+/// Every kernel workload at the sizes of the foundation issue, on the given ISA.
+pub fn kernel_workloads(isa: Isa) -> Vec<Workload> {
+    let mut r = Rng::seed_from_u64(1);
+    let mut out = Vec::new();
+    {
+        let mut rng = Rng::seed_from_u64(2);
+        let mut buf = vec![0.0; 4096];
+        out.push(Workload {
+            group: "normal_fill",
+            size: "4096".into(),
+            work: Work::Samples(4096),
+            run: Box::new(move || {
+                rnd::fill_normal(&mut rng, &mut buf);
+                black_box(&buf);
+            }),
+        });
+    }
+    {
+        let mut rng = Rng::seed_from_u64(3);
+        let mut buf = vec![0.0; 1000];
+        out.push(Workload {
+            group: "sphere",
+            size: "d=1000".into(),
+            work: Work::Samples(1000),
+            run: Box::new(move || {
+                rnd::sphere(&mut rng, &mut buf);
+                black_box(&buf);
+            }),
+        });
+    }
+    for n in [1024usize, 4096] {
+        let x = filled(&mut r, n);
+        let y = filled(&mut r, n);
+        out.push(Workload {
+            group: "dot",
+            size: n.to_string(),
+            work: Work::Flops(2.0 * n as f64),
+            run: Box::new(move || {
+                black_box(la::dot(isa, black_box(&x), black_box(&y)));
+            }),
+        });
+    }
+    for m in [8usize, 32] {
+        let n = 1024;
+        let a = filled(&mut r, m * n);
+        let x = filled(&mut r, n);
+        let mut y = vec![0.0; m];
+        out.push(Workload {
+            group: "gemv",
+            size: format!("{m}x{n}"),
+            work: Work::Flops(2.0 * (m * n) as f64),
+            run: Box::new(move || {
+                la::gemv(isa, m, n, 1.0, black_box(&a), black_box(&x), 0.0, &mut y).unwrap();
+                black_box(&y);
+            }),
+        });
+    }
+    for n in [8usize, 16, 32, 64, 128, 256] {
+        let a = filled(&mut r, n * n);
+        let b = filled(&mut r, n * n);
+        let mut c = vec![0.0; n * n];
+        out.push(Workload {
+            group: "gemm",
+            size: n.to_string(),
+            work: Work::Flops(2.0 * (n * n * n) as f64),
+            run: Box::new(move || {
+                la::gemm(isa, Trans::No, Trans::No, n, n, n, 1.0, black_box(&a), black_box(&b), 0.0, &mut c).unwrap();
+                black_box(&c);
+            }),
+        });
+    }
+    {
+        let xs = filled(&mut r, 1024);
+        let mut out_h = vec![0.0; 9 * 1024];
+        out.push(Workload {
+            group: "hermite_batch",
+            size: "K=8,n=1024".into(),
+            work: Work::Values(9 * 1024),
+            run: Box::new(move || {
+                h_batch(black_box(&xs), &mut out_h);
+                black_box(&out_h);
+            }),
+        });
+    }
+    for n in [16usize, 64] {
+        let b = filled(&mut r, n * n);
+        let mut sym = vec![0.0; n * n];
+        for i in 0..n {
+            for j in 0..n {
+                sym[i * n + j] = 0.5 * (b[i * n + j] + b[j * n + i]);
+            }
+        }
+        let mut a = sym.clone();
+        let mut vals = vec![0.0; n];
+        let mut vecs = vec![0.0; n * n];
+        out.push(Workload {
+            group: "jacobi_eigen",
+            size: n.to_string(),
+            work: Work::Values(1),
+            run: Box::new(move || {
+                a.copy_from_slice(&sym);
+                la::sym_eigen(&mut a, n, &mut vals, &mut vecs).unwrap();
+                black_box(&vals);
+            }),
+        });
+    }
+    out
+}

@@ -20,8 +20,10 @@ pub enum Trans {
 
 /// Rows of the register tile.
 const MR: usize = 4;
-/// Columns of the register tile (two AVX-512 or four AVX2 registers per row).
+/// Columns of the main register tile (two AVX-512 or four AVX2 registers per row); a
+/// half-width tile of 8 columns takes the remainder so that small products stay tiled.
 const NR: usize = 16;
+const NR_HALF: usize = 8;
 /// Depth of a packed panel of a transposed `B` (16 KiB on the stack).
 const KC: usize = 128;
 
@@ -60,14 +62,14 @@ fn store(alpha: f64, acc: f64, beta: f64, c: &mut f64) {
 /// Accumulates `acc += op(A)[i0..i0+MR, p0..p0+kc] · rows`, where `rows(p)` yields row `p` of the
 /// B panel (NR contiguous values). Summation over p is in order.
 #[inline(always)]
-fn accumulate<'b>(
+fn accumulate<'b, const W: usize>(
     s: &Shape,
     a: &[f64],
     i0: usize,
     p0: usize,
     kc: usize,
-    acc: &mut [[f64; NR]; MR],
-    rows: impl Fn(usize) -> &'b [f64; NR],
+    acc: &mut [[f64; W]; MR],
+    rows: impl Fn(usize) -> &'b [f64; W],
 ) {
     for p in 0..kc {
         let brow = rows(p);
@@ -78,7 +80,7 @@ fn accumulate<'b>(
             s.a_at(a, i0 + 3, p0 + p),
         ];
         for r in 0..MR {
-            for l in 0..NR {
+            for l in 0..W {
                 acc[r][l] += av[r] * brow[l];
             }
         }
@@ -86,10 +88,18 @@ fn accumulate<'b>(
 }
 
 #[inline(always)]
-fn store_tile(s: &Shape, alpha: f64, acc: &[[f64; NR]; MR], beta: f64, c: &mut [f64], i0: usize, j0: usize) {
+fn store_tile<const W: usize>(
+    s: &Shape,
+    alpha: f64,
+    acc: &[[f64; W]; MR],
+    beta: f64,
+    c: &mut [f64],
+    i0: usize,
+    j0: usize,
+) {
     for r in 0..MR {
-        let crow = &mut c[(i0 + r) * s.n + j0..(i0 + r) * s.n + j0 + NR];
-        for l in 0..NR {
+        let crow = &mut c[(i0 + r) * s.n + j0..(i0 + r) * s.n + j0 + W];
+        for l in 0..W {
             store(alpha, acc[r][l], beta, &mut crow[l]);
         }
     }
@@ -97,25 +107,43 @@ fn store_tile(s: &Shape, alpha: f64, acc: &[[f64; NR]; MR], beta: f64, c: &mut [
 
 /// One full MR×NR tile at (i0, j0), B used as stored (rows of B are contiguous).
 #[inline(always)]
-fn tile_bn(s: &Shape, alpha: f64, a: &[f64], b: &[f64], beta: f64, c: &mut [f64], i0: usize, j0: usize) {
-    let mut acc = [[0.0f64; NR]; MR];
-    const ZERO: [f64; NR] = [0.0; NR];
+fn tile_bn<const W: usize>(
+    s: &Shape,
+    alpha: f64,
+    a: &[f64],
+    b: &[f64],
+    beta: f64,
+    c: &mut [f64],
+    i0: usize,
+    j0: usize,
+) {
+    let mut acc = [[0.0f64; W]; MR];
+    let zero = [0.0; W];
     accumulate(s, a, i0, 0, s.k, &mut acc, |p| {
         let o = p * s.n + j0;
-        b[o..o + NR].try_into().unwrap_or(&ZERO)
+        b[o..o + W].try_into().unwrap_or(&zero)
     });
     store_tile(s, alpha, &acc, beta, c, i0, j0);
 }
 
 /// One full MR×NR tile at (i0, j0), B transposed: packs KC-deep panels on the stack.
 #[inline(always)]
-fn tile_bt(s: &Shape, alpha: f64, a: &[f64], b: &[f64], beta: f64, c: &mut [f64], i0: usize, j0: usize) {
-    let mut acc = [[0.0f64; NR]; MR];
-    let mut panel = [[0.0f64; NR]; KC];
+fn tile_bt<const W: usize>(
+    s: &Shape,
+    alpha: f64,
+    a: &[f64],
+    b: &[f64],
+    beta: f64,
+    c: &mut [f64],
+    i0: usize,
+    j0: usize,
+) {
+    let mut acc = [[0.0f64; W]; MR];
+    let mut panel = [[0.0f64; W]; KC];
     let mut p0 = 0;
     while p0 < s.k {
         let kc = (s.k - p0).min(KC);
-        for j in 0..NR {
+        for j in 0..W {
             let row = &b[(j0 + j) * s.k + p0..(j0 + j) * s.k + p0 + kc];
             for (p, v) in row.iter().enumerate() {
                 panel[p][j] = *v;
@@ -131,12 +159,21 @@ fn tile_bt(s: &Shape, alpha: f64, a: &[f64], b: &[f64], beta: f64, c: &mut [f64]
 fn gemm_body(s: Shape, alpha: f64, a: &[f64], b: &[f64], beta: f64, c: &mut [f64]) {
     let (m, n, k) = (s.m, s.n, s.k);
     let mt = m / MR * MR;
-    let nt = n / NR * NR;
-    for j0 in (0..nt).step_by(NR) {
+    let n16 = n / NR * NR;
+    let nt = if n - n16 >= NR_HALF { n16 + NR_HALF } else { n16 };
+    for j0 in (0..n16).step_by(NR) {
         for i0 in (0..mt).step_by(MR) {
             match s.tb {
-                Trans::No => tile_bn(&s, alpha, a, b, beta, c, i0, j0),
-                Trans::Yes => tile_bt(&s, alpha, a, b, beta, c, i0, j0),
+                Trans::No => tile_bn::<NR>(&s, alpha, a, b, beta, c, i0, j0),
+                Trans::Yes => tile_bt::<NR>(&s, alpha, a, b, beta, c, i0, j0),
+            }
+        }
+    }
+    if nt > n16 {
+        for i0 in (0..mt).step_by(MR) {
+            match s.tb {
+                Trans::No => tile_bn::<NR_HALF>(&s, alpha, a, b, beta, c, i0, n16),
+                Trans::Yes => tile_bt::<NR_HALF>(&s, alpha, a, b, beta, c, i0, n16),
             }
         }
     }

@@ -1,6 +1,37 @@
 //! Level-2 kernels on row-major matrices.
 
-use super::vector::dot_body;
+use super::vector::{LANES, combine, dot_body};
+
+/// Four dot products against one `x`, each with exactly `dot_body`'s lanes and combine order.
+#[inline(always)]
+fn dot4_body(rows: [&[f64]; 4], x: &[f64]) -> [f64; 4] {
+    let n = x.len();
+    let mut acc = [[0.0f64; LANES]; 4];
+    let full = n / LANES * LANES;
+    let chunks = rows[0][..full]
+        .chunks_exact(LANES)
+        .zip(rows[1][..full].chunks_exact(LANES))
+        .zip(rows[2][..full].chunks_exact(LANES))
+        .zip(rows[3][..full].chunks_exact(LANES))
+        .zip(x[..full].chunks_exact(LANES));
+    for ((((c0, c1), c2), c3), xc) in chunks {
+        for l in 0..LANES {
+            acc[0][l] += c0[l] * xc[l];
+            acc[1][l] += c1[l] * xc[l];
+            acc[2][l] += c2[l] * xc[l];
+            acc[3][l] += c3[l] * xc[l];
+        }
+    }
+    let mut out = [0.0; 4];
+    for r in 0..4 {
+        let mut s = combine(acc[r]);
+        for t in full..n {
+            s += rows[r][t] * x[t];
+        }
+        out[r] = s;
+    }
+    out
+}
 use super::{Isa, isa_dispatch};
 use crate::Error;
 
@@ -12,8 +43,25 @@ fn gemv_body(n: usize, alpha: f64, a: &[f64], x: &[f64], beta: f64, y: &mut [f64
         }
         return;
     }
-    // Each row is the same reduction as `dot`, so `gemv` rows equal `dot(row, x)` bit for bit.
-    for (yi, row) in y.iter_mut().zip(a.chunks_exact(n)) {
+    // Each row is the same reduction as `dot` (same lanes, same combine order), so `gemv` rows
+    // equal `dot(row, x)` bit for bit. Four rows share each load of x.
+    let m = y.len();
+    let mut i = 0;
+    while i + 4 <= m {
+        let rows = [
+            &a[i * n..(i + 1) * n],
+            &a[(i + 1) * n..(i + 2) * n],
+            &a[(i + 2) * n..(i + 3) * n],
+            &a[(i + 3) * n..(i + 4) * n],
+        ];
+        let d = dot4_body(rows, x);
+        for r in 0..4 {
+            let s = alpha * d[r];
+            y[i + r] = if beta == 0.0 { s } else { s + beta * y[i + r] };
+        }
+        i += 4;
+    }
+    for (yi, row) in y[i..].iter_mut().zip(a[i * n..].chunks_exact(n)) {
         let s = alpha * dot_body(row, x);
         *yi = if beta == 0.0 { s } else { s + beta * *yi };
     }
