@@ -102,7 +102,20 @@ pub fn kernel_workloads(isa: Isa) -> Vec<Workload> {
             size: n.to_string(),
             work: Work::Flops(2.0 * (n * n * n) as f64),
             run: Box::new(move || {
-                la::gemm(isa, Trans::No, Trans::No, n, n, n, 1.0, black_box(&a), black_box(&b), 0.0, &mut c).unwrap();
+                la::gemm(
+                    isa,
+                    Trans::No,
+                    Trans::No,
+                    n,
+                    n,
+                    n,
+                    1.0,
+                    black_box(&a),
+                    black_box(&b),
+                    0.0,
+                    &mut c,
+                )
+                .unwrap();
                 black_box(&c);
             }),
         });

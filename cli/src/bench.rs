@@ -64,14 +64,17 @@ pub fn kernels(args: &KernelArgs) -> Result<(), CliError> {
     let batch = Duration::from_millis(args.batch_ms);
     if !args.json {
         println!("tdlab {} kernels, isa = {}", tdlab::VERSION, isa.name());
-        println!("{:<14} {:<12} {:>12} {:>16}", "kernel", "size", "ns/call", "throughput");
+        println!(
+            "{:<14} {:<12} {:>12} {:>16}",
+            "kernel", "size", "ns/call", "throughput"
+        );
     }
     let mut any = false;
     for mut w in kernel_workloads(isa) {
-        if let Some(f) = &args.filter {
-            if !w.group.contains(f.as_str()) {
-                continue;
-            }
+        if let Some(f) = &args.filter
+            && !w.group.contains(f.as_str())
+        {
+            continue;
         }
         any = true;
         let sec = time_per_call(&mut w.run, batch);
@@ -88,7 +91,10 @@ pub fn kernels(args: &KernelArgs) -> Result<(), CliError> {
             });
             println!("{obj}");
         } else {
-            println!("{:<14} {:<12} {:>12.1} {:>9.2} {unit}", w.group, w.size, ns, value);
+            println!(
+                "{:<14} {:<12} {:>12.1} {:>9.2} {unit}",
+                w.group, w.size, ns, value
+            );
         }
     }
     if !any {

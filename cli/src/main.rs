@@ -9,7 +9,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "tdlab", version, about = "Training dynamics of small theoretical learning problems")]
+#[command(
+    name = "tdlab",
+    version,
+    about = "Training dynamics of small theoretical learning problems"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

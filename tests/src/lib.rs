@@ -19,14 +19,16 @@ pub fn rng(seed: u64) -> Rng {
 
 /// Uniform values in [-1, 1) for test inputs.
 pub fn data(rng: &mut Rng, n: usize) -> Vec<f64> {
-    (0..n).map(|_| 2.0 * tdlab::random::uniform(rng) - 1.0).collect()
+    (0..n)
+        .map(|_| 2.0 * tdlab::random::uniform(rng) - 1.0)
+        .collect()
 }
 
 /// Naive dot product, in order, in extended (double-double) precision, rounded at the end.
 pub fn dot_exactish(x: &[f64], y: &[f64]) -> f64 {
     let mut acc = Dd::ZERO;
     for (a, b) in x.iter().zip(y) {
-        acc = acc.add(Dd::mul_f64(*a, *b));
+        acc = acc.plus(Dd::mul_f64(*a, *b));
     }
     acc.hi + acc.lo
 }
@@ -54,7 +56,11 @@ pub fn gemm_ref(
                 s += av * bv;
             }
             let v = alpha * s;
-            c[i * n + j] = if beta == 0.0 { v } else { v + beta * c[i * n + j] };
+            c[i * n + j] = if beta == 0.0 {
+                v
+            } else {
+                v + beta * c[i * n + j]
+            };
         }
     }
 }
@@ -100,27 +106,30 @@ impl Dd {
         Dd { hi, lo }
     }
     /// Sum.
-    pub fn add(self, o: Dd) -> Dd {
+    pub fn plus(self, o: Dd) -> Dd {
         let (s, e) = two_sum(self.hi, o.hi);
         let e = e + self.lo + o.lo;
         let (hi, lo) = two_sum(s, e);
         Dd { hi, lo }
     }
     /// Negation.
-    pub fn neg(self) -> Dd {
-        Dd { hi: -self.hi, lo: -self.lo }
+    pub fn negated(self) -> Dd {
+        Dd {
+            hi: -self.hi,
+            lo: -self.lo,
+        }
     }
     /// Product.
-    pub fn mul(self, o: Dd) -> Dd {
+    pub fn times(self, o: Dd) -> Dd {
         let (p, e) = two_prod(self.hi, o.hi);
         let e = e + self.hi * o.lo + self.lo * o.hi;
         let (hi, lo) = two_sum(p, e);
         Dd { hi, lo }
     }
     /// Quotient (one Newton correction).
-    pub fn div(self, o: Dd) -> Dd {
+    pub fn over(self, o: Dd) -> Dd {
         let q1 = self.hi / o.hi;
-        let r = self.add(o.mul(Dd::from(q1)).neg());
+        let r = self.plus(o.times(Dd::from(q1)).negated());
         let q2 = r.hi / o.hi;
         let (hi, lo) = two_sum(q1, q2);
         Dd { hi, lo }
@@ -132,7 +141,7 @@ impl Dd {
             return Dd::ZERO;
         }
         // s + (k - s^2) / (2 s)
-        let r = Dd::from(k as f64).add(Dd::mul_f64(s, s).neg());
+        let r = Dd::from(k as f64).plus(Dd::mul_f64(s, s).negated());
         let c = r.hi / (2.0 * s);
         let (hi, lo) = two_sum(s, c);
         Dd { hi, lo }
@@ -147,8 +156,10 @@ pub fn hermite_dd(n: usize, x: f64) -> Vec<f64> {
         out.push(xd);
     }
     for k in 1..n {
-        let t = xd.mul(out[k]).add(Dd::sqrt_int(k as u64).mul(out[k - 1]).neg());
-        out.push(t.div(Dd::sqrt_int(k as u64 + 1)));
+        let t = xd
+            .times(out[k])
+            .plus(Dd::sqrt_int(k as u64).times(out[k - 1]).negated());
+        out.push(t.over(Dd::sqrt_int(k as u64 + 1)));
     }
     out.into_iter().map(|d| d.hi + d.lo).collect()
 }

@@ -16,16 +16,38 @@ fn dot_and_norms_match_reference_on_every_size_and_isa() {
         let x = data(&mut r, n);
         let y = data(&mut r, n);
         let exact = dot_exactish(&x, &y);
-        let scale: f64 = x.iter().zip(&y).map(|(a, b)| (a * b).abs()).sum::<f64>().max(1e-300);
+        let scale: f64 = x
+            .iter()
+            .zip(&y)
+            .map(|(a, b)| (a * b).abs())
+            .sum::<f64>()
+            .max(1e-300);
         let base = la::dot(Isa::scalar(), &x, &y);
-        assert!((base - exact).abs() <= 1e-13 * scale, "dot n={n}: {base} vs {exact}");
+        assert!(
+            (base - exact).abs() <= 1e-13 * scale,
+            "dot n={n}: {base} vs {exact}"
+        );
         let nrm_exact = dot_exactish(&x, &x).sqrt();
         let nrm = la::nrm2(Isa::scalar(), &x);
-        assert!((nrm - nrm_exact).abs() <= 1e-13 * nrm_exact.max(1e-300), "nrm2 n={n}");
+        assert!(
+            (nrm - nrm_exact).abs() <= 1e-13 * nrm_exact.max(1e-300),
+            "nrm2 n={n}"
+        );
         for isa in isas() {
-            assert_eq!(la::dot(isa, &x, &y).to_bits(), base.to_bits(), "dot bits n={n} {isa:?}");
-            assert_eq!(la::nrm2(isa, &x).to_bits(), nrm.to_bits(), "nrm2 bits n={n} {isa:?}");
-            assert_eq!(la::sum_sq(isa, &x).to_bits(), la::sum_sq(Isa::scalar(), &x).to_bits());
+            assert_eq!(
+                la::dot(isa, &x, &y).to_bits(),
+                base.to_bits(),
+                "dot bits n={n} {isa:?}"
+            );
+            assert_eq!(
+                la::nrm2(isa, &x).to_bits(),
+                nrm.to_bits(),
+                "nrm2 bits n={n} {isa:?}"
+            );
+            assert_eq!(
+                la::sum_sq(isa, &x).to_bits(),
+                la::sum_sq(Isa::scalar(), &x).to_bits()
+            );
         }
     }
 }
@@ -40,13 +62,36 @@ fn nrm2_survives_extreme_scales() {
             let xs: Vec<f64> = x.iter().map(|v| v * s).collect();
             let got = la::nrm2(Isa::scalar(), &xs);
             assert!(got.is_finite() && got > 0.0, "n={n} s={s}: {got}");
-            assert!((got / (base * s) - 1.0).abs() < 1e-13, "n={n} s={s}: {got} vs {}", base * s);
+            assert!(
+                (got / (base * s) - 1.0).abs() < 1e-13,
+                "n={n} s={s}: {got} vs {}",
+                base * s
+            );
         }
+    }
+    // Subnormal entries (found by the fuzzer: the rescale factor itself overflowed).
+    let tiny = f64::from_bits(126); // 126 · 2^-1074
+    assert_eq!(la::nrm2(Isa::scalar(), &[tiny, 0.0]), tiny);
+    let got = la::nrm2(
+        Isa::scalar(),
+        &[3.0 * f64::from_bits(1), 4.0 * f64::from_bits(1)],
+    );
+    assert_eq!(got, 5.0 * f64::from_bits(1));
+    for &s in &[1e-310, 1e-320] {
+        let v = [s, s, s, s];
+        let got = la::nrm2(Isa::scalar(), &v);
+        assert!(
+            (got / (2.0 * s) - 1.0).abs() < 1e-3,
+            "subnormal scale {s}: {got}"
+        );
     }
     assert_eq!(la::nrm2(Isa::scalar(), &[]), 0.0);
     assert_eq!(la::nrm2(Isa::scalar(), &[0.0; 5]), 0.0);
     assert!(la::nrm2(Isa::scalar(), &[1.0, f64::NAN]).is_nan());
-    assert_eq!(la::nrm2(Isa::scalar(), &[1.0, f64::INFINITY]), f64::INFINITY);
+    assert_eq!(
+        la::nrm2(Isa::scalar(), &[1.0, f64::INFINITY]),
+        f64::INFINITY
+    );
 }
 
 #[test]
@@ -100,7 +145,11 @@ fn gemv_gemv_t_ger_match_reference() {
                 for i in 0..m {
                     let row = &a[i * n..(i + 1) * n];
                     let want = 1.5 * la::dot(isa, row, &x) + 0.5 * y0[i];
-                    assert_eq!(y[i].to_bits(), want.to_bits(), "gemv row {i} = alpha dot + beta y");
+                    assert_eq!(
+                        y[i].to_bits(),
+                        want.to_bits(),
+                        "gemv row {i} = alpha dot + beta y"
+                    );
                     let exact = 1.5 * dot_exactish(row, &x) + 0.5 * y0[i];
                     assert!((y[i] - exact).abs() < 1e-13 * (1.0 + n as f64));
                 }
@@ -156,11 +205,19 @@ fn gemm_matches_triple_loop_for_all_transposes_bit_for_bit() {
                     let mut want = c0.clone();
                     gemm_ref(ta, tb, m, n, k, alpha, &a, &b, beta, &mut want);
                     for isa in isas() {
-                        let mut c = if beta == 0.0 { vec![f64::NAN; m * n] } else { c0.clone() };
+                        let mut c = if beta == 0.0 {
+                            vec![f64::NAN; m * n]
+                        } else {
+                            c0.clone()
+                        };
                         let t = |f: bool| if f { Trans::Yes } else { Trans::No };
                         la::gemm(isa, t(ta), t(tb), m, n, k, alpha, &a, &b, beta, &mut c).unwrap();
                         for (idx, (g, w)) in c.iter().zip(&want).enumerate() {
-                            assert_eq!(g.to_bits(), w.to_bits(), "gemm {m}x{n}x{k} ta={ta} tb={tb} {isa:?} idx {idx}");
+                            assert_eq!(
+                                g.to_bits(),
+                                w.to_bits(),
+                                "gemm {m}x{n}x{k} ta={ta} tb={tb} {isa:?} idx {idx}"
+                            );
                         }
                     }
                 }
@@ -168,7 +225,22 @@ fn gemm_matches_triple_loop_for_all_transposes_bit_for_bit() {
         }
     }
     let mut c = vec![0.0; 4];
-    assert!(la::gemm(Isa::scalar(), Trans::No, Trans::No, 2, 2, 2, 1.0, &[0.0; 3], &[0.0; 4], 0.0, &mut c).is_err());
+    assert!(
+        la::gemm(
+            Isa::scalar(),
+            Trans::No,
+            Trans::No,
+            2,
+            2,
+            2,
+            1.0,
+            &[0.0; 3],
+            &[0.0; 4],
+            0.0,
+            &mut c
+        )
+        .is_err()
+    );
 }
 
 #[test]
@@ -180,7 +252,11 @@ fn gram_is_symmetric_and_equals_dots() {
         la::gram(Isa::detect(), m, d, &w, &mut g).unwrap();
         for i in 0..m {
             for j in 0..m {
-                let want = la::dot(Isa::scalar(), &w[i * d..(i + 1) * d], &w[j * d..(j + 1) * d]);
+                let want = la::dot(
+                    Isa::scalar(),
+                    &w[i * d..(i + 1) * d],
+                    &w[j * d..(j + 1) * d],
+                );
                 assert_eq!(g[i * m + j].to_bits(), want.to_bits());
             }
         }
@@ -219,7 +295,11 @@ fn check_eigen(a: &[f64], n: usize) {
             res += e * e;
         }
     }
-    assert!(res.sqrt() <= 1e-12 * anorm, "residual {} (n={n})", res.sqrt());
+    assert!(
+        res.sqrt() <= 1e-12 * anorm,
+        "residual {} (n={n})",
+        res.sqrt()
+    );
     for i in 0..n {
         for j in 0..n {
             let mut s = 0.0;
@@ -320,7 +400,20 @@ fn cholesky_solves_spd_systems() {
     for &n in &[1usize, 2, 5, 16, 40] {
         let b = data(&mut r, n * n);
         let mut a = vec![0.0; n * n];
-        la::gemm(Isa::scalar(), Trans::No, Trans::Yes, n, n, n, 1.0, &b, &b, 0.0, &mut a).unwrap();
+        la::gemm(
+            Isa::scalar(),
+            Trans::No,
+            Trans::Yes,
+            n,
+            n,
+            n,
+            1.0,
+            &b,
+            &b,
+            0.0,
+            &mut a,
+        )
+        .unwrap();
         for i in 0..n {
             a[i * n + i] += 0.1;
         }
@@ -334,7 +427,10 @@ fn cholesky_solves_spd_systems() {
         }
     }
     let mut bad = vec![1.0, 2.0, 2.0, 1.0];
-    assert!(matches!(la::cholesky(&mut bad, 2), Err(tdlab::Error::NotPositiveDefinite { pivot: 1, .. })));
+    assert!(matches!(
+        la::cholesky(&mut bad, 2),
+        Err(tdlab::Error::NotPositiveDefinite { pivot: 1, .. })
+    ));
 }
 
 #[test]
@@ -347,7 +443,10 @@ fn singular_values_and_condition_numbers() {
     la::singular_values(&d, 3, 3, &mut work[..9], &mut sv).unwrap();
     assert_eq!(sv, vec![4.0, 2.0, 0.5]);
     // Rank deficient: infinite condition number.
-    assert_eq!(la::condition_number(&[1.0, 2.0, 2.0, 4.0], 2, 2, &mut work[..6]).unwrap(), f64::INFINITY);
+    assert_eq!(
+        la::condition_number(&[1.0, 2.0, 2.0, 4.0], 2, 2, &mut work[..6]).unwrap(),
+        f64::INFINITY
+    );
     // Random rectangular: σ² are the eigenvalues of A^T A.
     let mut r = rng(10);
     for &(m, n) in &[(7usize, 3usize), (3, 7), (12, 12)] {
@@ -357,13 +456,31 @@ fn singular_values_and_condition_numbers() {
         let mut s = vec![0.0; k];
         la::singular_values(&a, m, n, &mut w, &mut s).unwrap();
         let mut g = vec![0.0; n * n];
-        la::gemm(Isa::scalar(), Trans::Yes, Trans::No, n, n, m, 1.0, &a, &a, 0.0, &mut g).unwrap();
+        la::gemm(
+            Isa::scalar(),
+            Trans::Yes,
+            Trans::No,
+            n,
+            n,
+            m,
+            1.0,
+            &a,
+            &a,
+            0.0,
+            &mut g,
+        )
+        .unwrap();
         let mut ev = vec![0.0; n];
         let mut vv = vec![0.0; n * n];
         la::sym_eigen(&mut g, n, &mut ev, &mut vv).unwrap();
         ev.reverse();
         for i in 0..k {
-            assert!((s[i] * s[i] - ev[i]).abs() < 1e-12 * ev[0], "σ_{i}² {} vs {}", s[i] * s[i], ev[i]);
+            assert!(
+                (s[i] * s[i] - ev[i]).abs() < 1e-12 * ev[0],
+                "σ_{i}² {} vs {}",
+                s[i] * s[i],
+                ev[i]
+            );
         }
     }
 }
@@ -407,7 +524,10 @@ fn tridiagonal_symmetric_spectrum_with_zero_pivots() {
     // Odd size has an exact zero eigenvalue.
     let mut v = vec![0.0; 3];
     la::sym_tridiag_eigenvalues(&[0.0; 3], &off[..2], &mut v).unwrap();
-    assert!(v[1].abs() < 1e-15 && (v[2] - 3f64.sqrt()).abs() < 1e-14, "{v:?}");
+    assert!(
+        v[1].abs() < 1e-15 && (v[2] - 3f64.sqrt()).abs() < 1e-14,
+        "{v:?}"
+    );
 }
 
 #[test]
@@ -415,7 +535,8 @@ fn isa_detection_agrees_with_std() {
     let f = tdlab::linalg::cpu_features();
     #[cfg(target_arch = "x86_64")]
     {
-        let std_avx2 = std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
+        let std_avx2 = std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("fma");
         let std_512 = std_avx2 && std::arch::is_x86_feature_detected!("avx512f");
         assert_eq!(f.avx2, std_avx2);
         assert_eq!(f.avx512, std_512);

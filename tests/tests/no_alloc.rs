@@ -84,7 +84,20 @@ fn linalg_kernels_allocate_nothing() {
             la::gemv_t(isa, m, n, 1.0, &c, &xm, 0.0, &mut yn).unwrap();
             la::ger(isa, m, n, 1.0, &xm, &x, &mut c).unwrap();
             la::gemm(isa, Trans::No, Trans::No, m, n, k, 1.0, &a, &b, 0.0, &mut c).unwrap();
-            la::gemm(isa, Trans::No, Trans::Yes, m, n, k, 1.0, &a, &bt, 0.5, &mut c).unwrap();
+            la::gemm(
+                isa,
+                Trans::No,
+                Trans::Yes,
+                m,
+                n,
+                k,
+                1.0,
+                &a,
+                &bt,
+                0.5,
+                &mut c,
+            )
+            .unwrap();
             la::gram(isa, m, n, &c, &mut g).unwrap();
         });
         assert_eq!(count, 0, "{isa:?}");

@@ -23,7 +23,11 @@ fn reference_normal(r: &mut Rng, x: &[f64; 257], f: &[f64; 257]) -> f64 {
                 let a = -libm::log(open(r)) / rnd::ZIGGURAT_R;
                 let b = -libm::log(open(r));
                 if 2.0 * b >= a * a {
-                    return if u < 0.0 { -(rnd::ZIGGURAT_R + a) } else { rnd::ZIGGURAT_R + a };
+                    return if u < 0.0 {
+                        -(rnd::ZIGGURAT_R + a)
+                    } else {
+                        rnd::ZIGGURAT_R + a
+                    };
                 }
             }
         }
@@ -56,7 +60,10 @@ fn normal_passes_ks_against_phi() {
     let (mean, se) = mean_se(&v);
     assert!(mean.abs() < 4.0 * se);
     let var = v.iter().map(|x| x * x).sum::<f64>() / v.len() as f64;
-    assert!((var - 1.0).abs() < 4.0 * (2.0f64 / v.len() as f64).sqrt(), "var {var}");
+    assert!(
+        (var - 1.0).abs() < 4.0 * (2.0f64 / v.len() as f64).sqrt(),
+        "var {var}"
+    );
     let d = ks_statistic(&mut v, phi_cdf);
     let p = ks_p_value(d, 1_000_000);
     assert!(p > 0.001, "KS D = {d}, p = {p}");
@@ -75,7 +82,10 @@ fn tail_frequency_beyond_the_base_layer() {
     let p = libm::erfc(rnd::ZIGGURAT_R / std::f64::consts::SQRT_2);
     let expect = p * n as f64;
     let sd = (n as f64 * p * (1.0 - p)).sqrt();
-    assert!((count as f64 - expect).abs() < 4.0 * sd, "tail count {count}, expected {expect} ± {sd}");
+    assert!(
+        (count as f64 - expect).abs() < 4.0 * sd,
+        "tail count {count}, expected {expect} ± {sd}"
+    );
 }
 
 #[test]
@@ -119,7 +129,10 @@ fn uniforms_and_bounded_integers() {
     }
     let e = n as f64 / 7.0;
     let chi: f64 = counts.iter().map(|&c| (c as f64 - e).powi(2) / e).sum();
-    assert!(chi < 22.46, "chi2 with 6 dof = {chi} (0.001 critical 22.46)");
+    assert!(
+        chi < 22.46,
+        "chi2 with 6 dof = {chi} (0.001 critical 22.46)"
+    );
     let d = ks_statistic(&mut v, |x| x.clamp(0.0, 1.0));
     assert!(ks_p_value(d, n) > 0.001);
     assert_eq!(rnd::below(&mut r, 0), 0);
@@ -131,8 +144,8 @@ fn sphere_is_uniform() {
     let d = 5;
     let n = 200_000;
     let mut x = vec![0.0; d];
-    let mut first = vec![Vec::with_capacity(n); d];
-    let mut second = vec![Vec::with_capacity(n); d * d];
+    let mut first = vec![Vec::new(); d];
+    let mut second = vec![Vec::new(); d * d];
     for _ in 0..n {
         rnd::sphere(&mut r, &mut x);
         let norm: f64 = x.iter().map(|v| v * v).sum::<f64>().sqrt();
@@ -150,7 +163,10 @@ fn sphere_is_uniform() {
         for j in 0..d {
             let (m, se) = mean_se(&second[i * d + j]);
             let want = if i == j { 1.0 / d as f64 } else { 0.0 };
-            assert!((m - want).abs() < 4.0 * se, "E[x_{i} x_{j}] = {m} vs {want} ± {se}");
+            assert!(
+                (m - want).abs() < 4.0 * se,
+                "E[x_{i} x_{j}] = {m} vs {want} ± {se}"
+            );
         }
     }
     let mut empty: [f64; 0] = [];
@@ -182,7 +198,9 @@ fn orthonormal_frames() {
 #[test]
 fn alias_table_passes_chi_square() {
     let mut r = rng(12);
-    let weights: Vec<f64> = (0..50).map(|i| if i == 7 { 0.0 } else { 0.2 + (i % 7) as f64 }).collect();
+    let weights: Vec<f64> = (0..50)
+        .map(|i| if i == 7 { 0.0 } else { 0.2 + (i % 7) as f64 })
+        .collect();
     let table = AliasTable::new(&weights).unwrap();
     let total: f64 = weights.iter().sum();
     let n = 1_000_000;
@@ -213,9 +231,15 @@ fn alias_table_passes_chi_square() {
 fn check_moments(samples: &[f64], mean: f64, var: f64, mu4_minus_var2: f64, what: &str) {
     let n = samples.len() as f64;
     let m = samples.iter().sum::<f64>() / n;
-    assert!((m - mean).abs() < 4.0 * (var / n).sqrt(), "{what}: mean {m} vs {mean}");
+    assert!(
+        (m - mean).abs() < 4.0 * (var / n).sqrt(),
+        "{what}: mean {m} vs {mean}"
+    );
     let v = samples.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
-    assert!((v - var).abs() < 4.0 * (mu4_minus_var2 / n).sqrt(), "{what}: var {v} vs {var}");
+    assert!(
+        (v - var).abs() < 4.0 * (mu4_minus_var2 / n).sqrt(),
+        "{what}: var {v} vs {var}"
+    );
 }
 
 #[test]
@@ -227,7 +251,13 @@ fn gamma_and_chi_squared_moments() {
         let s: Vec<f64> = (0..n).map(|_| g.sample(&mut r)).collect();
         assert!(s.iter().all(|&x| x > 0.0 && x.is_finite()));
         let t4 = theta.powi(4);
-        check_moments(&s, k * theta, k * theta * theta, (2.0 * k * k + 6.0 * k) * t4, "gamma");
+        check_moments(
+            &s,
+            k * theta,
+            k * theta * theta,
+            (2.0 * k * k + 6.0 * k) * t4,
+            "gamma",
+        );
     }
     for &nu in &[3.0, 7.5, 120.0] {
         let c = ChiSquared::new(nu).unwrap();
@@ -248,7 +278,7 @@ fn dirichlet_moments() {
     let a0: f64 = alpha.iter().sum();
     let n = 300_000;
     let mut out = [0.0; 3];
-    let mut cols = vec![Vec::with_capacity(n); 3];
+    let mut cols = vec![Vec::new(); 3];
     for _ in 0..n {
         rnd::dirichlet(&mut r, &alpha, &mut out).unwrap();
         assert!((out.iter().sum::<f64>() - 1.0).abs() < 1e-14);
@@ -264,7 +294,10 @@ fn dirichlet_moments() {
         let v = cols[i].iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
         // Var of the variance estimate bounded via the sample fourth moment.
         let m4 = cols[i].iter().map(|x| (x - mean).powi(4)).sum::<f64>() / n as f64;
-        assert!((v - var).abs() < 4.0 * ((m4 - var * var) / n as f64).sqrt(), "Var[p_{i}]");
+        assert!(
+            (v - var).abs() < 4.0 * ((m4 - var * var) / n as f64).sqrt(),
+            "Var[p_{i}]"
+        );
     }
     assert!(rnd::dirichlet(&mut r, &[1.0, 0.0], &mut [0.0; 2]).is_err());
     assert!(rnd::dirichlet(&mut r, &[1.0], &mut [0.0; 2]).is_err());

@@ -1,8 +1,8 @@
 //! Hermite polynomials, series and quadrature against closed forms and extended precision.
 
 use tdlab::special::{
-    GaussHermite, GaussLegendre, HermiteSeries, h_all, h_all_with_deriv, h_batch, h_n, hermite_coefficients,
-    hermite_coefficients_piecewise, series_and_deriv,
+    GaussHermite, GaussLegendre, HermiteSeries, h_all, h_all_with_deriv, h_batch, h_n,
+    hermite_coefficients, hermite_coefficients_piecewise, series_and_deriv,
 };
 use tdlab_tests::hermite_dd;
 
@@ -26,7 +26,10 @@ fn closed_forms_up_to_degree_five() {
             (x.powi(5) - 10.0 * x.powi(3) + 15.0 * x) / s(120.0),
         ];
         for k in 0..6 {
-            assert!((h[k] - want[k]).abs() <= 1e-13 * (1.0 + want[k].abs()), "h_{k}({x})");
+            assert!(
+                (h[k] - want[k]).abs() <= 1e-13 * (1.0 + want[k].abs()),
+                "h_{k}({x})"
+            );
             assert_eq!(h_n(k, x).to_bits(), h[k].to_bits());
         }
     }
@@ -49,7 +52,11 @@ fn orthonormal_under_gauss_hermite_to_1e13() {
     for i in 0..k {
         for j in 0..k {
             let want = if i == j { 1.0 } else { 0.0 };
-            assert!((gram[i * k + j] - want).abs() < 1e-13, "E[h_{i} h_{j}] = {}", gram[i * k + j]);
+            assert!(
+                (gram[i * k + j] - want).abs() < 1e-13,
+                "E[h_{i} h_{j}] = {}",
+                gram[i * k + j]
+            );
         }
     }
 }
@@ -71,7 +78,11 @@ fn parity_and_derivative_identity() {
         for n in 1..12 {
             let e = 1e-5;
             let fd = (h_n(n, x + e) - h_n(n, x - e)) / (2.0 * e);
-            assert!((fd - dh[n]).abs() < 1e-6 * (1.0 + dh[n].abs()), "h_{n}'({x}): {fd} vs {}", dh[n]);
+            assert!(
+                (fd - dh[n]).abs() < 1e-6 * (1.0 + dh[n].abs()),
+                "h_{n}'({x}): {fd} vs {}",
+                dh[n]
+            );
         }
     }
 }
@@ -87,7 +98,12 @@ fn degree_100_matches_double_double_reference_for_abs_x_up_to_20() {
             assert!(h[n].is_finite());
             // Relative to the local envelope |h_n| + |h_{n-1}| (h_n alone may sit near a zero).
             let scale = reference[n].abs() + reference[n - 1].abs();
-            assert!((h[n] - reference[n]).abs() <= 1e-12 * scale, "h_{n}({x}) = {} vs {}", h[n], reference[n]);
+            assert!(
+                (h[n] - reference[n]).abs() <= 1e-12 * scale,
+                "h_{n}({x}) = {} vs {}",
+                h[n],
+                reference[n]
+            );
         }
     }
     // Known values at 0: h_{2j}(0) = (-1)^j sqrt((2j-1)!!/(2j)!!), h_odd(0) = 0.
@@ -96,7 +112,11 @@ fn degree_100_matches_double_double_reference_for_abs_x_up_to_20() {
     let mut prod = 1.0f64;
     for j in 1..=50 {
         prod *= (2 * j - 1) as f64 / (2 * j) as f64;
-        let want = if j % 2 == 0 { prod.sqrt() } else { -prod.sqrt() };
+        let want = if j % 2 == 0 {
+            prod.sqrt()
+        } else {
+            -prod.sqrt()
+        };
         assert!(rel(h[2 * j], want) < 1e-13, "h_{}(0)", 2 * j);
         assert_eq!(h[2 * j - 1], 0.0);
     }
@@ -135,7 +155,11 @@ fn gauss_hermite_is_exact_for_even_moments() {
         for k in 1..=(n - 1).min(30) {
             dfact *= (2 * k - 1) as f64;
             let m = gh.expect(|x| x.powi(2 * k as i32));
-            assert!(rel(m, dfact) < 1e-12, "n={n}: E[Z^{}] = {m} vs {dfact}", 2 * k);
+            assert!(
+                rel(m, dfact) < 1e-12,
+                "n={n}: E[Z^{}] = {m} vs {dfact}",
+                2 * k
+            );
         }
         for (i, &x) in gh.nodes.iter().enumerate() {
             assert_eq!(x, -gh.nodes[n - 1 - i]);
@@ -150,7 +174,11 @@ fn gauss_legendre_integrates_polynomials() {
     let gl = GaussLegendre::new(20).unwrap();
     for k in 0..40 {
         let got = gl.integrate(-1.0, 1.0, |x| x.powi(k));
-        let want = if k % 2 == 0 { 2.0 / (k as f64 + 1.0) } else { 0.0 };
+        let want = if k % 2 == 0 {
+            2.0 / (k as f64 + 1.0)
+        } else {
+            0.0
+        };
         assert!((got - want).abs() < 1e-14, "∫x^{k}");
     }
 }
@@ -195,7 +223,11 @@ fn coefficients_of_known_functions() {
                 phi0 * he / fact.sqrt()
             }
         };
-        assert!((c[n] - want).abs() < 1e-12, "ReLU c_{n} = {} vs {want}", c[n]);
+        assert!(
+            (c[n] - want).abs() < 1e-12,
+            "ReLU c_{n} = {} vs {want}",
+            c[n]
+        );
     }
 }
 

@@ -75,7 +75,11 @@ pub fn qr_mgs(a: &mut [f64], m: usize, n: usize, r: &mut [f64]) -> Result<(), Er
         got: r.len(),
     })?;
     if m < n {
-        return Err(Error::invalid("qr_mgs rows m", m as f64, "≥ the number of columns n"));
+        return Err(Error::invalid(
+            "qr_mgs rows m",
+            m as f64,
+            "≥ the number of columns n",
+        ));
     }
     r.fill(0.0);
     for j in 0..n {

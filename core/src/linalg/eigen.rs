@@ -12,7 +12,12 @@ const MAX_SWEEPS: usize = 100;
 /// in ascending order and column $j$ of `vectors` ($n\times n$ row-major) the unit eigenvector of
 /// `values[j]`, so $AV = V\Lambda$ and $V^\top V = I$ to rounding. Only the upper triangle of `a`
 /// is read… and the lower one: pass a symmetric matrix. Meant for $n\le256$ ($O(n^3)$ per sweep).
-pub fn sym_eigen(a: &mut [f64], n: usize, values: &mut [f64], vectors: &mut [f64]) -> Result<(), Error> {
+pub fn sym_eigen(
+    a: &mut [f64],
+    n: usize,
+    values: &mut [f64],
+    vectors: &mut [f64],
+) -> Result<(), Error> {
     check_matrix_len(n, n, a)?;
     check_matrix_len(n, n, vectors).map_err(|_| Error::DimensionMismatch {
         what: "vectors (n·n)",
@@ -119,7 +124,13 @@ pub fn sym_eigen(a: &mut [f64], n: usize, values: &mut [f64], vectors: &mut [f64
 /// descending order into `out` (length $\min(m,n)$). `work` needs $mn$ values. Rows of the
 /// work matrix $X$ ($XX^\top = A^\top A$ or $AA^\top$, whichever is smaller) are rotated until
 /// mutually orthogonal; the singular values are then their norms.
-pub fn singular_values(a: &[f64], m: usize, n: usize, work: &mut [f64], out: &mut [f64]) -> Result<(), Error> {
+pub fn singular_values(
+    a: &[f64],
+    m: usize,
+    n: usize,
+    work: &mut [f64],
+    out: &mut [f64],
+) -> Result<(), Error> {
     check_matrix_len(m, n, a)?;
     let r = m.min(n);
     let c = m.max(n);
@@ -202,7 +213,11 @@ pub fn condition_number(a: &[f64], m: usize, n: usize, work: &mut [f64]) -> Resu
     let (w, sv) = work.split_at_mut(m * n);
     singular_values(a, m, n, w, &mut sv[..r])?;
     let (smax, smin) = (sv[0], sv[r - 1]);
-    Ok(if smin == 0.0 { f64::INFINITY } else { smax / smin })
+    Ok(if smin == 0.0 {
+        f64::INFINITY
+    } else {
+        smax / smin
+    })
 }
 
 /// Eigenvalues (ascending) of the symmetric tridiagonal matrix with diagonal `diag` ($n$) and

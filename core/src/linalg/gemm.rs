@@ -160,7 +160,11 @@ fn gemm_body(s: Shape, alpha: f64, a: &[f64], b: &[f64], beta: f64, c: &mut [f64
     let (m, n, k) = (s.m, s.n, s.k);
     let mt = m / MR * MR;
     let n16 = n / NR * NR;
-    let nt = if n - n16 >= NR_HALF { n16 + NR_HALF } else { n16 };
+    let nt = if n - n16 >= NR_HALF {
+        n16 + NR_HALF
+    } else {
+        n16
+    };
     for j0 in (0..n16).step_by(NR) {
         for i0 in (0..mt).step_by(MR) {
             match s.tb {

@@ -123,7 +123,9 @@ isa_dispatch! { fn gemv_t_impl(n: usize, alpha: f64, a: &[f64], x: &[f64], beta:
 isa_dispatch! { fn ger_impl(n: usize, alpha: f64, x: &[f64], y: &[f64], a: &mut [f64]) => ger_body; }
 
 pub(crate) fn check_matrix(m: usize, n: usize, a: &[f64]) -> Result<(), Error> {
-    let need = m.checked_mul(n).ok_or(Error::invalid("m·n", f64::INFINITY, "< 2^64"))?;
+    let need = m
+        .checked_mul(n)
+        .ok_or(Error::invalid("m·n", f64::INFINITY, "< 2^64"))?;
     if a.len() != need {
         return Err(Error::DimensionMismatch {
             what: "matrix a (m·n)",
@@ -199,5 +201,3 @@ pub fn ger(
     ger_impl(isa, n, alpha, x, y, a);
     Ok(())
 }
-
-

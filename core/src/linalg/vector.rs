@@ -144,21 +144,24 @@ pub fn nrm2(isa: Isa, x: &[f64]) -> f64 {
     if m.is_infinite() {
         return f64::INFINITY;
     }
-    // Power-of-two scale 2^-e with m·2^-e in [0.5, 1): multiplications by it are exact.
+    // Power-of-two scale 2^-e with m·2^-e in [0.5, 1), applied as two factors 2^-e = s1·s2
+    // because 2^-e alone overflows when m is subnormal (e < -1022). Multiplying by powers of
+    // two is exact here, since the largest value lands in [0.5, 1).
     let (_, e) = libm::frexp(m);
-    let scale = libm::ldexp(1.0, -e);
+    let s1 = libm::ldexp(1.0, -e / 2);
+    let s2 = libm::ldexp(1.0, -e - (-e / 2));
     let mut acc = [0.0f64; LANES];
     let c = x.chunks_exact(LANES);
     let r = c.remainder();
     for ch in c {
         for l in 0..LANES {
-            let v = ch[l] * scale;
+            let v = ch[l] * s1 * s2;
             acc[l] += v * v;
         }
     }
     let mut t = combine(acc);
     for v in r {
-        let v = v * scale;
+        let v = v * s1 * s2;
         t += v * v;
     }
     libm::ldexp(libm::sqrt(t), e)

@@ -22,21 +22,33 @@ impl AliasTable {
             return Err(Error::invalid("number of categories", 0.0, "≥ 1"));
         }
         if n > u32::MAX as usize {
-            return Err(Error::invalid("number of categories", n as f64, "≤ 2^32 − 1"));
+            return Err(Error::invalid(
+                "number of categories",
+                n as f64,
+                "≤ 2^32 − 1",
+            ));
         }
         if let Some(&w) = weights.iter().find(|w| !(w.is_finite() && **w >= 0.0)) {
             return Err(Error::invalid("category weight", w, "finite and ≥ 0"));
         }
         let total: f64 = weights.iter().sum();
         if !(total > 0.0 && total.is_finite()) {
-            return Err(Error::invalid("sum of category weights", total, "finite and > 0"));
+            return Err(Error::invalid(
+                "sum of category weights",
+                total,
+                "finite and > 0",
+            ));
         }
         let nf = n as f64;
         let mut scaled: Vec<f64> = weights.iter().map(|w| w * nf / total).collect();
         let mut small: Vec<usize> = Vec::new();
         let mut large: Vec<usize> = Vec::new();
         for (i, &p) in scaled.iter().enumerate() {
-            if p < 1.0 { small.push(i) } else { large.push(i) }
+            if p < 1.0 {
+                small.push(i)
+            } else {
+                large.push(i)
+            }
         }
         let mut prob = alloc::vec![1.0f64; n];
         let mut alias: Vec<u32> = (0..n as u32).collect();

@@ -78,7 +78,11 @@ impl ChiSquared {
     /// Validates ν (finite, > 0).
     pub fn new(nu: f64) -> Result<Self, Error> {
         if !(nu > 0.0 && nu.is_finite()) {
-            return Err(Error::invalid("chi-squared degrees of freedom", nu, "finite and > 0"));
+            return Err(Error::invalid(
+                "chi-squared degrees of freedom",
+                nu,
+                "finite and > 0",
+            ));
         }
         let small = (nu < 50.0 && nu == libm::floor(nu)).then_some(nu as u32);
         Ok(ChiSquared {
@@ -110,7 +114,11 @@ impl ChiSquared {
 
 /// Dirichlet($\alpha$) into `out` (same length as `alpha`): independent $\mathrm{Gamma}(\alpha_i)$
 /// normalised by their sum. Every $\alpha_i$ must be finite and > 0.
-pub fn dirichlet<R: RngCore + ?Sized>(rng: &mut R, alpha: &[f64], out: &mut [f64]) -> Result<(), Error> {
+pub fn dirichlet<R: RngCore + ?Sized>(
+    rng: &mut R,
+    alpha: &[f64],
+    out: &mut [f64],
+) -> Result<(), Error> {
     if alpha.len() != out.len() {
         return Err(Error::DimensionMismatch {
             what: "dirichlet out (len of alpha)",

@@ -33,9 +33,15 @@ pub fn orthonormal_frame<R: RngCore + ?Sized>(
     out: &mut [f64],
 ) -> Result<(), Error> {
     if k > d {
-        return Err(Error::invalid("frame rows k", k as f64, "≤ the dimension d"));
+        return Err(Error::invalid(
+            "frame rows k",
+            k as f64,
+            "≤ the dimension d",
+        ));
     }
-    let need = k.checked_mul(d).ok_or(Error::invalid("k·d", f64::INFINITY, "< 2^64"))?;
+    let need = k
+        .checked_mul(d)
+        .ok_or(Error::invalid("k·d", f64::INFINITY, "< 2^64"))?;
     if out.len() != need {
         return Err(Error::DimensionMismatch {
             what: "frame out (k·d)",

@@ -30,10 +30,10 @@ impl StopRule {
         if self.max_steps == 0 {
             return Err(Error::invalid("steps", 0.0, "≥ 1"));
         }
-        if let Some((_, t)) = self.at_least {
-            if !t.is_finite() {
-                return Err(Error::invalid("stop threshold", t, "finite"));
-            }
+        if let Some((_, t)) = self.at_least
+            && !t.is_finite()
+        {
+            return Err(Error::invalid("stop threshold", t, "finite"));
         }
         Ok(())
     }
@@ -100,7 +100,11 @@ mod tests {
             Err(Error::Diverged { step: 7, .. })
         ));
         match g.check(7, "overlap", 11.0) {
-            Err(Error::Diverged { step: 7, quantity: "overlap", value }) => assert_eq!(value, 11.0),
+            Err(Error::Diverged {
+                step: 7,
+                quantity: "overlap",
+                value,
+            }) => assert_eq!(value, 11.0),
             other => panic!("unexpected {other:?}"),
         }
     }

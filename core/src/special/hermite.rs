@@ -56,7 +56,10 @@ pub fn h_batch(xs: &[f64], out: &mut [f64]) {
     if b == 0 {
         return;
     }
-    assert!(out.len() % b == 0, "h_batch: out.len() must be a multiple of xs.len()");
+    assert!(
+        out.len().is_multiple_of(b),
+        "h_batch: out.len() must be a multiple of xs.len()"
+    );
     let rows = out.len() / b;
     if rows == 0 {
         return;

@@ -12,6 +12,7 @@ mod series;
 
 pub use hermite::{h_all, h_all_with_deriv, h_batch, h_n, series_and_deriv};
 pub use quadrature::{
-    GaussHermite, GaussLegendre, MAX_GAUSS_HERMITE_NODES, hermite_coefficients, hermite_coefficients_piecewise,
+    GaussHermite, GaussLegendre, MAX_GAUSS_HERMITE_NODES, hermite_coefficients,
+    hermite_coefficients_piecewise,
 };
 pub use series::HermiteSeries;

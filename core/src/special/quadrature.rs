@@ -42,7 +42,11 @@ impl GaussHermite {
     /// The rule with `n` nodes, $1\le n\le 200$.
     pub fn new(n: usize) -> Result<Self, Error> {
         if n == 0 || n > MAX_GAUSS_HERMITE_NODES {
-            return Err(Error::invalid("Gauss–Hermite nodes n", n as f64, "in 1..=200"));
+            return Err(Error::invalid(
+                "Gauss–Hermite nodes n",
+                n as f64,
+                "in 1..=200",
+            ));
         }
         let diag = vec![0.0; n];
         let off: Vec<f64> = (1..n).map(|k| libm::sqrt(k as f64)).collect();
@@ -95,7 +99,11 @@ impl GaussHermite {
 
     /// $\sum_i w_i f(x_i) \approx E[f(Z)]$.
     pub fn expect(&self, mut f: impl FnMut(f64) -> f64) -> f64 {
-        self.nodes.iter().zip(&self.weights).map(|(&x, &w)| w * f(x)).sum()
+        self.nodes
+            .iter()
+            .zip(&self.weights)
+            .map(|(&x, &w)| w * f(x))
+            .sum()
     }
 }
 
@@ -128,7 +136,11 @@ impl GaussLegendre {
     /// The rule with `n` nodes, $1\le n\le 200$.
     pub fn new(n: usize) -> Result<Self, Error> {
         if n == 0 || n > 200 {
-            return Err(Error::invalid("Gauss–Legendre nodes n", n as f64, "in 1..=200"));
+            return Err(Error::invalid(
+                "Gauss–Legendre nodes n",
+                n as f64,
+                "in 1..=200",
+            ));
         }
         let diag = vec![0.0; n];
         let off: Vec<f64> = (1..n)
@@ -169,7 +181,12 @@ impl GaussLegendre {
     /// $\int_a^b f \approx \frac{b-a}2\sum_i w_i f(\frac{a+b}2+\frac{b-a}2x_i)$.
     pub fn integrate(&self, a: f64, b: f64, mut f: impl FnMut(f64) -> f64) -> f64 {
         let (c, h) = (0.5 * (a + b), 0.5 * (b - a));
-        h * self.nodes.iter().zip(&self.weights).map(|(&x, &w)| w * f(c + h * x)).sum::<f64>()
+        h * self
+            .nodes
+            .iter()
+            .zip(&self.weights)
+            .map(|(&x, &w)| w * f(c + h * x))
+            .sum::<f64>()
     }
 }
 
@@ -202,7 +219,11 @@ pub fn hermite_coefficients_piecewise(
         return Err(Error::invalid("breakpoint", b, "finite"));
     }
     let gl = GaussLegendre::new(20)?;
-    let mut cuts: Vec<f64> = breakpoints.iter().copied().filter(|b| b.abs() < L).collect();
+    let mut cuts: Vec<f64> = breakpoints
+        .iter()
+        .copied()
+        .filter(|b| b.abs() < L)
+        .collect();
     cuts.push(-L);
     cuts.push(L);
     cuts.sort_by(f64::total_cmp);

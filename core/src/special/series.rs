@@ -85,7 +85,11 @@ impl HermiteSeries {
 
     /// $E[f'(Z)^2] = \sum_l l\,c_l^2$.
     pub fn deriv_norm_sq(&self) -> f64 {
-        self.coef.iter().enumerate().map(|(l, c)| l as f64 * c * c).sum()
+        self.coef
+            .iter()
+            .enumerate()
+            .map(|(l, c)| l as f64 * c * c)
+            .sum()
     }
 
     /// Information exponent: the lowest degree $l\ge1$ with $c_l\ne0$ (`None` for a constant).
