@@ -71,7 +71,7 @@ pub fn normal<R: RngCore + ?Sized>(rng: &mut R) -> f64 {
         let bits = rng.next_u64();
         let i = (bits & 0xff) as usize;
         // Signed uniform on [-1, 1) from the high 52 bits.
-        let u = ((bits >> 12) as f64) * (1.0 / 2_251_799_813_685_248.0) - 1.0;
+        let u = ((bits >> 12) as i64 as f64) * (1.0 / 2_251_799_813_685_248.0) - 1.0;
         let x = u * ZIG_X[i];
         if libm::fabs(x) < ZIG_X[i + 1] {
             return x;
@@ -82,7 +82,8 @@ pub fn normal<R: RngCore + ?Sized>(rng: &mut R) -> f64 {
     }
 }
 
-/// Fills `out` with independent $N(0,1)$ variates (≈1.5 ns each on this project's machine).
+/// Fills `out` with independent $N(0,1)$ variates: the same values as calling [`normal`]
+/// `out.len()` times (about 2.4 ns per variate on this project's machine; see the README).
 #[inline]
 pub fn fill_normal<R: RngCore + ?Sized>(rng: &mut R, out: &mut [f64]) {
     for v in out.iter_mut() {
