@@ -2,8 +2,13 @@
 
 /// $h_n(x)$ for one $n$ (recurrence from $h_0$; $O(n)$).
 pub fn h_n(n: usize, x: f64) -> f64 {
+    h_pair(n, x).0
+}
+
+/// $(h_n(x), h_{n-1}(x))$ by the recurrence ($h_{-1} := 0$); the same bits as [`h_all`].
+pub(crate) fn h_pair(n: usize, x: f64) -> (f64, f64) {
     if n == 0 {
-        return 1.0;
+        return (1.0, 0.0);
     }
     let (mut prev, mut cur) = (1.0, x);
     for k in 1..n {
@@ -11,7 +16,7 @@ pub fn h_n(n: usize, x: f64) -> f64 {
         prev = cur;
         cur = next;
     }
-    cur
+    (cur, prev)
 }
 
 /// Fills `out[n] = h_n(x)` for $n = 0..$`out.len()`.

@@ -5,7 +5,7 @@
 //! Christoffel formula, not from eigenvectors: eigenvector-based Gauss–Hermite weights lose
 //! 5e-3 at 80 nodes (multi-index spec, pitfall 3).
 
-use super::hermite::{h_all, h_n};
+use super::hermite::{h_all, h_n, h_pair};
 use crate::Error;
 use crate::linalg::sym_tridiag_eigenvalues;
 use alloc::vec;
@@ -22,20 +22,6 @@ pub struct GaussHermite {
     pub nodes: Vec<f64>,
     /// Weights $w_i = 1/(n\,h_{n-1}(x_i)^2)$.
     pub weights: Vec<f64>,
-}
-
-/// $(h_n(x), h_{n-1}(x))$.
-fn h_pair(n: usize, x: f64) -> (f64, f64) {
-    let (mut prev, mut cur) = (1.0, x);
-    if n == 0 {
-        return (1.0, 0.0);
-    }
-    for k in 1..n {
-        let next = (x * cur - libm::sqrt(k as f64) * prev) / libm::sqrt((k + 1) as f64);
-        prev = cur;
-        cur = next;
-    }
-    (cur, prev)
 }
 
 impl GaussHermite {
