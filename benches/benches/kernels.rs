@@ -11,7 +11,9 @@ fn kernels(c: &mut Criterion) {
     for mut w in kernel_workloads(isa) {
         let mut group = c.benchmark_group(w.group);
         match w.work {
-            Work::Samples(n) | Work::Values(n) => group.throughput(Throughput::Elements(n)),
+            Work::Samples(n) | Work::Values(n) | Work::Steps(n) => {
+                group.throughput(Throughput::Elements(n))
+            }
             Work::Flops(f) => group.throughput(Throughput::Elements(f as u64)),
         };
         group.bench_function(format!("{}/{}", w.size, isa.name()), |b| b.iter(&mut w.run));

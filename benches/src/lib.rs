@@ -16,6 +16,8 @@ pub enum Work {
     Flops(f64),
     /// Evaluated values (reported as ns/value).
     Values(u64),
+    /// Model steps (reported as µs/step).
+    Steps(u64),
 }
 
 /// A named, self-contained benchmark body.
@@ -152,6 +154,74 @@ pub fn kernel_workloads(isa: Isa) -> Vec<Workload> {
                 a.copy_from_slice(&sym);
                 la::sym_eigen(&mut a, n, &mut vals, &mut vecs).unwrap();
                 black_box(&vals);
+            }),
+        });
+    }
+    out
+}
+
+/// One step of each model engine at the sizes of the paper issues.
+pub fn model_workloads(isa: Isa) -> Vec<Workload> {
+    use tdlab::multi_index::{EngineKind, FullOde, MultiIndexConfig, Population, build_engine};
+    let mut out = Vec::new();
+    for (group, engine, d, p, m) in [
+        ("mi_full_step", EngineKind::Full, 1000usize, 4usize, 16usize),
+        ("mi_span_step", EngineKind::Span, 1000, 4, 16),
+        ("mi_span_step", EngineKind::Span, 1000, 4, 8),
+        ("mi_span_step", EngineKind::Span, 100_000, 16, 64),
+    ] {
+        let cfg = MultiIndexConfig {
+            d,
+            p,
+            m,
+            engine,
+            ..MultiIndexConfig::default()
+        };
+        let mut rng = Rng::seed_from_u64(7);
+        let mut e = build_engine(&cfg, isa, &mut rng).expect("valid bench config");
+        let (eta, _) = cfg.step_sizes();
+        let mut step = 0u64;
+        out.push(Workload {
+            group,
+            size: format!("d{d} P{p} m{m}"),
+            work: Work::Steps(1),
+            run: Box::new(move || {
+                step += 1;
+                e.step(step, eta, true, &mut rng).expect("bench step");
+                black_box(&e);
+            }),
+        });
+    }
+    {
+        let (p, m) = (16usize, 64usize);
+        let cfg = MultiIndexConfig {
+            d: 10_000,
+            p,
+            m,
+            ..MultiIndexConfig::default()
+        };
+        let mut rng = Rng::seed_from_u64(8);
+        let e = build_engine(&cfg, isa, &mut rng).expect("valid bench config");
+        let mut x = vec![0.0; m * p + m * m];
+        e.overlaps(&mut x[..m * p]);
+        e.gram(&mut x[m * p..]);
+        // The flow borrows its functions: leak them once so the workload can own the flow.
+        let link: &'static _ = Box::leak(Box::new(cfg.link.series.clone()));
+        let weights: &'static [f64] = Box::leak(vec![1.0; p].into_boxed_slice());
+        let pop = Population {
+            link,
+            act: link,
+            weights,
+        };
+        let mut ode = FullOde::new(pop, vec![0.01; m]);
+        let mut ode_state = x;
+        out.push(Workload {
+            group: "mi_ode_rk4",
+            size: format!("P{p} m{m}"),
+            work: Work::Steps(1),
+            run: Box::new(move || {
+                ode.step(&mut ode_state, 1e-3);
+                black_box(&ode_state);
             }),
         });
     }

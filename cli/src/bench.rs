@@ -4,7 +4,7 @@
 use crate::CliError;
 use std::time::{Duration, Instant};
 use tdlab::linalg::Isa;
-use tdlab_benches::{Work, kernel_workloads};
+use tdlab_benches::{Work, Workload, kernel_workloads, model_workloads};
 
 /// Options of `tdlab bench kernels`.
 #[derive(clap::Args, Debug)]
@@ -54,6 +54,22 @@ fn time_per_call(run: &mut dyn FnMut(), batch: Duration) -> f64 {
 
 /// Runs the kernel benchmarks.
 pub fn kernels(args: &KernelArgs) -> Result<(), CliError> {
+    measure(args, "kernels", kernel_workloads)
+}
+
+/// Options of `tdlab bench models` (the same as for kernels).
+pub type ModelArgs = KernelArgs;
+
+/// `tdlab bench models`: one step of each model engine.
+pub fn models(args: &ModelArgs) -> Result<(), CliError> {
+    measure(args, "model steps", model_workloads)
+}
+
+fn measure(
+    args: &KernelArgs,
+    what: &str,
+    workloads: fn(Isa) -> Vec<Workload>,
+) -> Result<(), CliError> {
     let isa = Isa::from_name(&args.isa).map_err(|e| CliError::usage(format!("--isa: {e}")))?;
     if !(1..=10_000).contains(&args.batch_ms) {
         return Err(CliError::usage(format!(
@@ -63,14 +79,14 @@ pub fn kernels(args: &KernelArgs) -> Result<(), CliError> {
     }
     let batch = Duration::from_millis(args.batch_ms);
     if !args.json {
-        println!("tdlab {} kernels, isa = {}", tdlab::VERSION, isa.name());
+        println!("tdlab {} {what}, isa = {}", tdlab::VERSION, isa.name());
         println!(
             "{:<14} {:<12} {:>12} {:>16}",
             "kernel", "size", "ns/call", "throughput"
         );
     }
     let mut any = false;
-    for mut w in kernel_workloads(isa) {
+    for mut w in workloads(isa) {
         if let Some(f) = &args.filter
             && !w.group.contains(f.as_str())
         {
@@ -82,6 +98,7 @@ pub fn kernels(args: &KernelArgs) -> Result<(), CliError> {
         let (value, unit) = match w.work {
             Work::Samples(n) => (ns / n as f64, "ns/sample"),
             Work::Values(n) => (ns / n as f64, "ns/value"),
+            Work::Steps(n) => (ns / 1e3 / n as f64, "µs/step"),
             Work::Flops(f) => (f / sec / 1e9, "GFLOP/s"),
         };
         if args.json {
@@ -99,8 +116,13 @@ pub fn kernels(args: &KernelArgs) -> Result<(), CliError> {
     }
     if !any {
         return Err(CliError::usage(format!(
-            "--filter {:?} matches no kernel (groups: normal_fill, sphere, dot, gemv, gemm, hermite_batch, jacobi_eigen)",
-            args.filter.as_deref().unwrap_or("")
+            "--filter {:?} matches no workload (groups: {})",
+            args.filter.as_deref().unwrap_or(""),
+            workloads(isa)
+                .iter()
+                .map(|w| w.group)
+                .collect::<Vec<_>>()
+                .join(", ")
         )));
     }
     Ok(())

@@ -46,9 +46,11 @@
 extern crate alloc;
 
 pub mod linalg;
+pub mod multi_index;
 pub mod random;
 pub mod run;
 pub mod special;
+pub mod stats;
 
 pub use run::Error;
 

@@ -25,6 +25,15 @@ pub enum Error {
         /// The accepted names.
         allowed: &'static str,
     },
+    /// A value that could not be parsed (e.g. `--set d=abc`).
+    Malformed {
+        /// The parameter.
+        name: &'static str,
+        /// The text given.
+        got: String,
+        /// What was expected, e.g. `"a number"`.
+        expected: &'static str,
+    },
     /// Two sizes that must agree do not.
     DimensionMismatch {
         /// Which buffer or argument.
@@ -99,6 +108,11 @@ impl fmt::Display for Error {
             Error::UnknownName { name, got, allowed } => {
                 write!(f, "unknown {name} '{got}'; expected one of: {allowed}")
             }
+            Error::Malformed {
+                name,
+                got,
+                expected,
+            } => write!(f, "{name} must be {expected}, got '{got}'"),
             Error::DimensionMismatch {
                 what,
                 expected,

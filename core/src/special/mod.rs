@@ -10,9 +10,9 @@ mod hermite;
 mod quadrature;
 mod series;
 
-pub use hermite::{h_all, h_all_with_deriv, h_batch, h_n, series_and_deriv};
+pub use hermite::{SeriesEval, h_all, h_all_with_deriv, h_batch, h_n, series_and_deriv};
 pub use quadrature::{
     GaussHermite, GaussLegendre, MAX_GAUSS_HERMITE_NODES, hermite_coefficients,
     hermite_coefficients_piecewise,
 };
-pub use series::HermiteSeries;
+pub use series::{HermiteSeries, MAX_DEGREE};

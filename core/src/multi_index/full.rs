@@ -1,0 +1,304 @@
+//! The full engine (spec §6.1): $W$ as $m$ rows of length $d$, one $d$-dimensional Gaussian
+//! sample per step. The reference engine, and the only one for a random basis.
+//!
+//! Cost per step: $d$ normals, $(m+1)d$ MACs for $z = Wx$ and the updates (+$Pd$ for a dense
+//! $V^*$). Rows are renormalised exactly every 1 024 steps (between, the closed-form retraction
+//! of [`super::kernels::sphere_step`] keeps them unit up to rounding).
+
+use super::config::{Basis, Loss, MultiIndexConfig};
+use super::engine::SgdEngine;
+use super::kernels::{neuron_scalars, sphere_step};
+use super::problem::Teacher;
+use crate::Error;
+use crate::linalg::{Isa, axpby, axpy, dot, gemv, nrm2, scal, sum_sq};
+use crate::random::{Rng, fill_normal, orthonormal_frame, sphere};
+use crate::special::SeriesEval;
+use alloc::vec;
+use alloc::vec::Vec;
+
+/// Steps between exact renormalisations.
+pub const RENORMALISE_EVERY: u64 = 1024;
+
+/// The $d$-dimensional engine.
+#[derive(Clone, Debug)]
+pub struct FullEngine {
+    isa: Isa,
+    d: usize,
+    p: usize,
+    m: usize,
+    batch: usize,
+    loss: Loss,
+    act: SeriesEval,
+    a: Vec<f64>,
+    teacher: Teacher,
+    /// $W$, $m\times d$.
+    w: Vec<f64>,
+    /// Dense $V^*$ ($P\times d$) or `None` for the identity basis.
+    v: Option<Vec<f64>>,
+    /// Tracked $M$ (neuron-major) for a dense basis.
+    m_ov: Vec<f64>,
+    x: Vec<f64>,
+    zv: Vec<f64>,
+    z: Vec<f64>,
+    s: Vec<f64>,
+    /// Mini-batch accumulators: $\sum_b s_i^bx_b$ ($m\times d$) and $\sum_b s_i^bz_i^b$ ($m$).
+    g: Vec<f64>,
+    sz: Vec<f64>,
+    /// For a dense basis with batches: $\sum_b s_i^b z^v_b$ ($m\times P$).
+    gv: Vec<f64>,
+}
+
+impl FullEngine {
+    /// Draws $V^*$ (random basis) then $w_i\sim$ Unif$(S^{d-1})$ from `rng`. `cfg` must be valid.
+    pub fn new(cfg: &MultiIndexConfig, isa: Isa, rng: &mut Rng) -> Result<FullEngine, Error> {
+        cfg.validate()?;
+        let (d, p, m) = (cfg.d, cfg.p, cfg.m);
+        let v = match cfg.basis {
+            Basis::Identity => None,
+            Basis::Random => {
+                let mut v = vec![0.0; p * d];
+                orthonormal_frame(rng, p, d, &mut v)?;
+                Some(v)
+            }
+        };
+        let mut w = vec![0.0; m * d];
+        for row in w.chunks_exact_mut(d) {
+            sphere(rng, row);
+        }
+        let mut e = FullEngine {
+            isa,
+            d,
+            p,
+            m,
+            batch: cfg.batch,
+            loss: cfg.loss,
+            act: SeriesEval::new(cfg.act_series().coef()),
+            a: vec![cfg.a0; m],
+            teacher: Teacher::new(cfg),
+            w,
+            v,
+            m_ov: vec![0.0; m * p],
+            x: vec![0.0; d],
+            zv: vec![0.0; p],
+            z: vec![0.0; m],
+            s: vec![0.0; m],
+            g: if cfg.batch > 1 {
+                vec![0.0; m * d]
+            } else {
+                Vec::new()
+            },
+            sz: vec![0.0; m],
+            gv: vec![0.0; m * p],
+        };
+        e.sync_overlaps();
+        Ok(e)
+    }
+
+    /// Replaces $W$ (rows are normalised); for tests that start from given weights.
+    pub fn set_weights(&mut self, w: &[f64]) -> Result<(), Error> {
+        Error::check_len("w (m·d)", w.len(), self.m * self.d)?;
+        self.w.copy_from_slice(&w[..self.m * self.d]);
+        self.renormalise();
+        Ok(())
+    }
+
+    /// The rows $W$ ($m\times d$).
+    pub fn weights(&self) -> &[f64] {
+        &self.w
+    }
+
+    /// The dense basis $V^*$ if random.
+    pub fn basis(&self) -> Option<&[f64]> {
+        self.v.as_deref()
+    }
+
+    fn sync_overlaps(&mut self) {
+        if let Some(v) = &self.v {
+            for i in 0..self.m {
+                for k in 0..self.p {
+                    self.m_ov[i * self.p + k] = dot(
+                        self.isa,
+                        &v[k * self.d..(k + 1) * self.d],
+                        &self.w[i * self.d..(i + 1) * self.d],
+                    );
+                }
+            }
+        }
+    }
+
+    fn renormalise(&mut self) {
+        for row in self.w.chunks_exact_mut(self.d) {
+            let n = nrm2(self.isa, row);
+            scal(self.isa, 1.0 / n, row);
+        }
+        self.sync_overlaps();
+    }
+
+    /// Draws $x$, projects it on $V^*$ and labels it.
+    fn draw(&mut self, stage1: bool, rng: &mut Rng) -> f64 {
+        fill_normal(rng, &mut self.x);
+        match &self.v {
+            None => self.zv.copy_from_slice(&self.x[..self.p]),
+            Some(v) => {
+                gemv(self.isa, self.p, self.d, 1.0, v, &self.x, 0.0, &mut self.zv)
+                    .expect("sizes fixed at construction");
+            }
+        }
+        self.teacher.label(&self.zv, stage1, rng)
+    }
+
+    fn check(&self, step: u64) -> Result<(), Error> {
+        for i in 0..self.m {
+            if !self.z[i].is_finite() {
+                return Err(Error::Diverged {
+                    step,
+                    quantity: "pre-activation z_i",
+                    value: self.z[i],
+                });
+            }
+            if !self.s[i].is_finite() {
+                return Err(Error::Diverged {
+                    step,
+                    quantity: "neuron scalar s_i",
+                    value: self.s[i],
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+impl SgdEngine for FullEngine {
+    fn width(&self) -> usize {
+        self.m
+    }
+
+    fn directions(&self) -> usize {
+        self.p
+    }
+
+    fn step(&mut self, step: u64, eta: f64, stage1: bool, rng: &mut Rng) -> Result<(), Error> {
+        let (d, p, m) = (self.d, self.p, self.m);
+        if self.batch == 1 {
+            let y = self.draw(stage1, rng);
+            gemv(self.isa, m, d, 1.0, &self.w, &self.x, 0.0, &mut self.z)?;
+            neuron_scalars(&self.act, &self.a, &self.z, y, self.loss, &mut self.s);
+            self.check(step)?;
+            let xn2 = sum_sq(self.isa, &self.x);
+            for i in 0..m {
+                let es = eta * self.s[i];
+                let row = &mut self.w[i * d..(i + 1) * d];
+                sphere_step(self.isa, row, &self.x, self.z[i], es, xn2);
+                if self.v.is_some() {
+                    let (al, be) = super::kernels::sphere_step_coefficients(es, self.z[i], xn2);
+                    for k in 0..p {
+                        let t = &mut self.m_ov[i * p + k];
+                        *t = al * self.zv[k] + be * *t;
+                    }
+                }
+            }
+        } else {
+            let b = self.batch;
+            self.g.fill(0.0);
+            self.sz.fill(0.0);
+            self.gv.fill(0.0);
+            for _ in 0..b {
+                let y = self.draw(stage1, rng);
+                gemv(self.isa, m, d, 1.0, &self.w, &self.x, 0.0, &mut self.z)?;
+                neuron_scalars(&self.act, &self.a, &self.z, y, self.loss, &mut self.s);
+                self.check(step)?;
+                for i in 0..m {
+                    axpy(
+                        self.isa,
+                        self.s[i],
+                        &self.x,
+                        &mut self.g[i * d..(i + 1) * d],
+                    );
+                    self.sz[i] += self.s[i] * self.z[i];
+                    for k in 0..p {
+                        self.gv[i * p + k] += self.s[i] * self.zv[k];
+                    }
+                }
+            }
+            let h = eta / b as f64;
+            for i in 0..m {
+                let row = &mut self.w[i * d..(i + 1) * d];
+                axpby(
+                    self.isa,
+                    -h,
+                    &self.g[i * d..(i + 1) * d],
+                    1.0 + h * self.sz[i],
+                    row,
+                );
+                let n = nrm2(self.isa, row);
+                if !(n.is_finite() && n > 0.0) {
+                    return Err(Error::Diverged {
+                        step,
+                        quantity: "neuron norm",
+                        value: n,
+                    });
+                }
+                scal(self.isa, 1.0 / n, row);
+                if self.v.is_some() {
+                    for k in 0..p {
+                        let t = &mut self.m_ov[i * p + k];
+                        *t = ((1.0 + h * self.sz[i]) * *t - h * self.gv[i * p + k]) / n;
+                    }
+                }
+            }
+        }
+        if step % RENORMALISE_EVERY == 0 {
+            self.renormalise();
+        }
+        Ok(())
+    }
+
+    fn overlaps(&self, out: &mut [f64]) {
+        let (d, p) = (self.d, self.p);
+        match &self.v {
+            None => {
+                for i in 0..self.m {
+                    out[i * p..(i + 1) * p].copy_from_slice(&self.w[i * d..i * d + p]);
+                }
+            }
+            Some(_) => out[..self.m * p].copy_from_slice(&self.m_ov),
+        }
+    }
+
+    fn gram(&self, out: &mut [f64]) {
+        let (d, m) = (self.d, self.m);
+        for i in 0..m {
+            for j in 0..m {
+                out[i * m + j] = dot(
+                    self.isa,
+                    &self.w[i * d..(i + 1) * d],
+                    &self.w[j * d..(j + 1) * d],
+                );
+            }
+        }
+    }
+
+    fn sample_features(&self, rng: &mut Rng, phi: &mut [f64]) -> f64 {
+        let mut x = vec![0.0; self.d];
+        fill_normal(rng, &mut x);
+        let mut zv = vec![0.0; self.p];
+        match &self.v {
+            None => zv.copy_from_slice(&x[..self.p]),
+            Some(v) => {
+                gemv(self.isa, self.p, self.d, 1.0, v, &x, 0.0, &mut zv).expect("sizes fixed");
+            }
+        }
+        for i in 0..self.m {
+            let z = dot(self.isa, &self.w[i * self.d..(i + 1) * self.d], &x);
+            phi[i] = self.act.value(z);
+        }
+        self.teacher.label(&zv, false, rng)
+    }
+
+    fn norm_error(&self) -> f64 {
+        self.w
+            .chunks_exact(self.d)
+            .map(|r| libm::fabs(nrm2(self.isa, r) - 1.0))
+            .fold(0.0, f64::max)
+    }
+}
