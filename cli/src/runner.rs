@@ -131,7 +131,7 @@ pub fn run_experiment(
                         buf: String::new(),
                         bar: &bar,
                     };
-                    let mut rng = streams.stream(item as u64);
+                    let mut rng = streams.stream(exp.stream_of(item));
                     let r = exp.run_item(item, &mut rng, &mut obs);
                     bar.finish_and_clear();
                     progress.multi.remove(&bar);

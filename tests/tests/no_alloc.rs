@@ -139,3 +139,42 @@ fn samplers_and_hermite_allocate_nothing() {
     });
     assert_eq!(count, 0);
 }
+
+#[test]
+fn multi_index_steps_allocate_nothing() {
+    use tdlab::multi_index::{EngineKind, MultiIndexConfig, build_engine};
+    for (engine, batch) in [
+        (EngineKind::Full, 1),
+        (EngineKind::Full, 3),
+        (EngineKind::Span, 1),
+        (EngineKind::Span, 3),
+    ] {
+        let cfg = MultiIndexConfig {
+            d: 200,
+            p: 4,
+            m: 9,
+            batch,
+            engine,
+            ..MultiIndexConfig::default()
+        };
+        let mut r = rng(5);
+        let mut e = build_engine(&cfg, Isa::detect(), &mut r).unwrap();
+        let (eta, _) = cfg.step_sizes();
+        let mut mo = vec![0.0; cfg.m * cfg.p];
+        // Warm up past the span engine's first compression, then count 3 000 steps
+        // (several compressions and exact renormalisations).
+        for s in 1..=100 {
+            e.step(s, eta, true, &mut r).unwrap();
+        }
+        let n = allocations_in(|| {
+            for s in 101..=3100 {
+                e.step(s, eta, true, &mut r).unwrap();
+                e.overlaps(&mut mo);
+            }
+        });
+        assert_eq!(
+            n, 0,
+            "{engine:?} batch {batch}: {n} allocations in 3 000 steps"
+        );
+    }
+}

@@ -148,6 +148,7 @@ fn base_sweep(name: &'static str, about: &'static str, base: MultiIndexConfig) -
         steps_override: None,
         adjust: no_adjust,
         options: DriverOptions::default(),
+        paired: false,
         trace_first: false,
         report: no_report,
     }
@@ -844,6 +845,9 @@ fn squared_vs_corr(preset: Preset) -> Box<dyn Experiment> {
         },
     ];
     s.replicas = 16;
+    // Common random numbers: replica r of every (loss, a0) sees the same init and samples,
+    // so the comparison measures the loss, not the seed.
+    s.paired = true;
     Box::new(s)
 }
 

@@ -187,6 +187,14 @@ impl SgdEngine for FullEngine {
             let xn2 = sum_sq(self.isa, &self.x);
             for i in 0..m {
                 let es = eta * self.s[i];
+                let growth = es * es * (xn2 - self.z[i] * self.z[i]);
+                if !growth.is_finite() {
+                    return Err(Error::Diverged {
+                        step,
+                        quantity: "retraction norm² 1 + (η s_i)²(‖x‖² − z_i²)",
+                        value: 1.0 + growth,
+                    });
+                }
                 let row = &mut self.w[i * d..(i + 1) * d];
                 sphere_step(self.isa, row, &self.x, self.z[i], es, xn2);
                 if self.v.is_some() {

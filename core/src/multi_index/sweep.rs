@@ -85,6 +85,8 @@ pub struct SgdSweep {
     pub adjust: fn(&mut MultiIndexConfig),
     /// Driver options.
     pub options: DriverOptions,
+    /// Common random numbers: replica `r` of every point uses stream `r` (paired comparisons).
+    pub paired: bool,
     /// Trace replica 0 of point 0 for a figure.
     pub trace_first: bool,
     /// Claims and figures.
@@ -179,9 +181,15 @@ impl SgdSweep {
         Ok(cfg)
     }
 
-    fn axis_number(&self, a: usize, value: &str, fallback: usize) -> f64 {
-        let _ = a;
-        value.trim().parse::<f64>().unwrap_or(fallback as f64)
+    /// A number for the axis value: itself if numeric, else its index in the axis.
+    fn axis_number(&self, a: usize, value: &str) -> f64 {
+        value.trim().parse::<f64>().unwrap_or_else(|_| {
+            self.axes[a]
+                .values
+                .iter()
+                .position(|v| v == value)
+                .map_or(f64::NAN, |i| i as f64)
+        })
     }
 
     /// Pools the items of each point.
@@ -382,10 +390,18 @@ impl Experiment for SgdSweep {
         let (point, replica) = self.locate(item);
         let mut out = Vec::new();
         for (a, (axis, v)) in self.axes.iter().zip(self.point_values(point)).enumerate() {
-            out.push((axis.key, self.axis_number(a, v, point)));
+            out.push((axis.key, self.axis_number(a, v)));
         }
         out.push(("replica", replica as f64));
         out
+    }
+
+    fn stream_of(&self, item: usize) -> u64 {
+        if self.paired {
+            self.locate(item).1 as u64
+        } else {
+            item as u64
+        }
     }
 
     fn item_steps(&self, item: usize) -> u64 {
@@ -467,7 +483,7 @@ impl Experiment for SgdSweep {
                 .values
                 .iter()
                 .enumerate()
-                .map(|(a, v)| self.axis_number(a, v, point))
+                .map(|(a, v)| self.axis_number(a, v))
                 .collect();
             row.extend_from_slice(&[
                 st.median_t_sub,

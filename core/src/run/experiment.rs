@@ -180,7 +180,13 @@ pub trait Experiment: Send + Sync {
     fn item_label(&self, item: usize) -> Vec<(&'static str, f64)>;
     /// An upper bound on the steps item `item` runs (for progress bars).
     fn item_steps(&self, item: usize) -> u64;
-    /// Runs item `item` with its own stream (`Streams::new(seed).stream(item)`).
+    /// The stream item `item` draws from: `Streams::new(seed).stream(stream_of(item))`. Item `i`
+    /// uses stream `i` unless an experiment pairs items on purpose (common random numbers: e.g.
+    /// the same replica of two losses sees the same initialisation and samples).
+    fn stream_of(&self, item: usize) -> u64 {
+        item as u64
+    }
+    /// Runs item `item` with its stream (see [`Experiment::stream_of`]).
     fn run_item(
         &self,
         item: usize,
@@ -223,7 +229,7 @@ pub fn run_serial(
     let streams = crate::random::Streams::new(seed);
     let mut results = Vec::with_capacity(experiment.items());
     for item in 0..experiment.items() {
-        let mut rng = streams.stream(item as u64);
+        let mut rng = streams.stream(experiment.stream_of(item));
         results.push(experiment.run_item(item, &mut rng, observer)?);
     }
     experiment.summarize(&results)
