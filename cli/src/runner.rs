@@ -83,6 +83,9 @@ impl Observer for ItemObserver<'_> {
     }
 }
 
+/// An item's result and its records (JSON lines), or its error.
+type ItemOutcome = Result<(ItemResult, String), Error>;
+
 /// Runs every item of `exp` on `threads` threads (item `i` on stream `i` of `seed`) and
 /// summarises. A failing item stops the pool; the error of the lowest failing index is returned.
 pub fn run_experiment(
@@ -96,8 +99,7 @@ pub fn run_experiment(
     let streams = Streams::new(seed);
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let slots: Mutex<Vec<Option<Result<(ItemResult, String), Error>>>> =
-        Mutex::new((0..n).map(|_| None).collect());
+    let slots: Mutex<Vec<Option<ItemOutcome>>> = Mutex::new((0..n).map(|_| None).collect());
     let overall = progress.multi.add(ProgressBar::new(n as u64));
     overall.set_style(
         ProgressStyle::with_template("{prefix:>28} {pos}/{len} items, elapsed {elapsed}")

@@ -654,7 +654,8 @@ fn every_validation_rule_names_its_parameter() {
         Err(Error::UnknownName { name, .. }) => name,
         other => panic!("expected a named error, got {other:?}"),
     };
-    let cases: Vec<(&str, Box<dyn Fn(&mut MultiIndexConfig)>)> = vec![
+    type Breaker = Box<dyn Fn(&mut MultiIndexConfig)>;
+    let cases: Vec<(&str, Breaker)> = vec![
         ("d", Box::new(|c| c.d = 2)),
         ("p", Box::new(|c| c.p = 0)),
         ("m", Box::new(|c| c.m = 0)),
@@ -858,4 +859,44 @@ fn stats_helpers_agree_with_the_test_references() {
     let p_ref = tdlab_tests::ks_two_sample_p(&mut a, &mut b);
     assert!((p_core - p_ref).abs() < 1e-6, "{p_core} vs {p_ref}");
     let _ = HermiteSeries::single(2).unwrap();
+}
+
+#[test]
+fn fast_full_ode_rhs_matches_the_direct_sums() {
+    let link = Link::parse("link", "h2+0.7h4").unwrap();
+    let act = Link::parse("act", "0.9h2+0.3h3+1.1h4").unwrap();
+    for (p, m) in [(1usize, 1usize), (2, 3), (4, 9), (5, 17)] {
+        let weights: Vec<f64> = (0..p).map(|k| 1.0 / (1.0 + k as f64)).collect();
+        let pop = Population {
+            link: &link.series,
+            act: &act.series,
+            weights: &weights,
+        };
+        let mut r = rng(50 + m as u64);
+        let d = p + m + 3;
+        let mut v = vec![0.0; p * d];
+        tdlab::random::orthonormal_frame(&mut r, p, d, &mut v).unwrap();
+        let mut w = vec![0.0; m * d];
+        for row in w.chunks_exact_mut(d) {
+            sphere(&mut r, row);
+        }
+        let dotp = |x: &[f64], y: &[f64]| x.iter().zip(y).map(|(a, b)| a * b).sum::<f64>();
+        let mut x = vec![0.0; m * p + m * m];
+        for i in 0..m {
+            for k in 0..p {
+                x[i * p + k] = dotp(&v[k * d..(k + 1) * d], &w[i * d..(i + 1) * d]);
+            }
+            for j in 0..m {
+                x[m * p + i * m + j] = dotp(&w[i * d..(i + 1) * d], &w[j * d..(j + 1) * d]);
+            }
+        }
+        let a: Vec<f64> = (0..m).map(|i| 0.3 - 0.07 * i as f64).collect();
+        let mut ode = FullOde::new(pop, a);
+        let mut fast = vec![f64::NAN; x.len()];
+        let mut slow = vec![f64::NAN; x.len()];
+        ode.rhs(&x, &mut fast);
+        ode.rhs_reference(&x, &mut slow);
+        let scale = slow.iter().fold(1.0f64, |s, v| s.max(v.abs()));
+        assert!(max_diff(&fast, &slow) <= 1e-12 * scale, "P {p} m {m}");
+    }
 }

@@ -255,7 +255,7 @@ impl SgdEngine for FullEngine {
                 }
             }
         }
-        if step % RENORMALISE_EVERY == 0 {
+        if step.is_multiple_of(RENORMALISE_EVERY) {
             self.renormalise();
         }
         Ok(())

@@ -174,6 +174,10 @@ pub fn integrate_neuron(
 }
 
 /// The full $(M, Q)$ gradient flow with a fixed second layer `a` (§5.3).
+///
+/// [`FullOde::rhs`] evaluates the kernels once ($m^2 + mP$ series) and forms the sums as three
+/// small matrix products ($O(m^3)$ multiply-adds through [`crate::linalg::gemm`]);
+/// [`FullOde::rhs_reference`] is the direct triple sum it is tested against.
 #[derive(Clone, Debug)]
 pub struct FullOde<'a> {
     /// Link, activation and weights.
@@ -181,6 +185,7 @@ pub struct FullOde<'a> {
     /// Second layer.
     pub a: Vec<f64>,
     buf: Vec<f64>,
+    work: Vec<f64>,
 }
 
 impl<'a> FullOde<'a> {
@@ -188,10 +193,12 @@ impl<'a> FullOde<'a> {
     pub fn new(pop: Population<'a>, a: Vec<f64>) -> Self {
         let m = a.len();
         let n = m * pop.p() + m * m;
+        let p = pop.p();
         FullOde {
             pop,
             a,
             buf: vec![0.0; 5 * n],
+            work: vec![0.0; 3 * m * m + 2 * m * p + 2 * m],
         }
     }
 
@@ -201,8 +208,69 @@ impl<'a> FullOde<'a> {
         m * self.pop.p() + m * m
     }
 
-    /// Time derivative of the state `x = [M; Q]` into `out`.
-    pub fn rhs(&self, x: &[f64], out: &mut [f64]) {
+    /// Time derivative of the state `x = [M; Q]` into `out` (fast form).
+    pub fn rhs(&mut self, x: &[f64], out: &mut [f64]) {
+        use crate::linalg::{Isa, Trans, gemm};
+        let m = self.a.len();
+        let p = self.pop.p();
+        let (mt, q) = x.split_at(m * p);
+        let (dm, dq) = out.split_at_mut(m * p);
+        let (ks, rest) = self.work.split_at_mut(m * m);
+        let (ksq, rest) = rest.split_at_mut(m * m);
+        let (ktm, rest) = rest.split_at_mut(m * m);
+        let (kt, rest) = rest.split_at_mut(m * p);
+        let (ksm, rest) = rest.split_at_mut(m * p);
+        let (c1, c2) = rest.split_at_mut(m);
+        let a = &self.a;
+        for i in 0..m {
+            let mut s1 = 0.0;
+            for j in 0..m {
+                let v = if j == i {
+                    0.0
+                } else {
+                    a[j] * self.pop.act.kernel_deriv(self.pop.act, q[i * m + j])
+                };
+                ks[i * m + j] = v;
+                s1 += v * q[i * m + j];
+            }
+            c1[i] = s1;
+            let mut s2 = 0.0;
+            for k in 0..p {
+                let v =
+                    self.pop.weights[k] * self.pop.act.kernel_deriv(self.pop.link, mt[i * p + k]);
+                kt[i * p + k] = v;
+                s2 += v * mt[i * p + k];
+            }
+            c2[i] = s2;
+        }
+        let isa = Isa::detect();
+        gemm(isa, Trans::No, Trans::No, m, p, m, 1.0, ks, mt, 0.0, ksm).expect("sizes fixed");
+        gemm(isa, Trans::No, Trans::No, m, m, m, 1.0, ks, q, 0.0, ksq).expect("sizes fixed");
+        gemm(isa, Trans::No, Trans::Yes, m, m, p, 1.0, kt, mt, 0.0, ktm).expect("sizes fixed");
+        for i in 0..m {
+            for k in 0..p {
+                let mki = mt[i * p + k];
+                dm[i * p + k] =
+                    -a[i] * (ksm[i * p + k] - mki * c1[i] - kt[i * p + k] + mki * c2[i]);
+            }
+            for l in 0..m {
+                let qil = q[i * m + l];
+                dq[i * m + l] =
+                    a[i] * (ksq[i * m + l] - qil * c1[i] - ktm[i * m + l] + qil * c2[i]);
+            }
+        }
+        for i in 0..m {
+            for l in i..m {
+                let g = -(dq[i * m + l] + dq[l * m + i]);
+                dq[i * m + l] = g;
+                dq[l * m + i] = g;
+            }
+        }
+    }
+
+    /// The same derivative by the direct sums of §5.3 (reference for tests; $O(m^2(m+P))$
+    /// kernel evaluations).
+    pub fn rhs_reference(&self, x: &[f64], out: &mut [f64]) {
         let m = self.a.len();
         let p = self.pop.p();
         let (mo, q) = x.split_at(m * p);

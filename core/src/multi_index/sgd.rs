@@ -180,7 +180,10 @@ pub fn run_sgd(
                 out.peak_snapshot = (0..m).map(|i| direction_peak(&m_ov, p, i)).collect();
             }
         }
-        if options.floor_every > 0 && step > cfg.steps / 2 && step % options.floor_every == 0 {
+        if options.floor_every > 0
+            && step > cfg.steps / 2
+            && step.is_multiple_of(options.floor_every)
+        {
             for i in 0..m {
                 med[i] = 1.0 - alignment(&m_ov, p, i);
             }

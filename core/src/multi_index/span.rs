@@ -245,7 +245,7 @@ impl SgdEngine for SpanEngine {
                     *w = cb * *w + ca * x;
                 }
             }
-            if step % super::full::RENORMALISE_EVERY == 0 {
+            if step.is_multiple_of(super::full::RENORMALISE_EVERY) {
                 for i in 0..m {
                     normalise(&mut self.cols[i * st..i * st + len]);
                 }

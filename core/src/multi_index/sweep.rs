@@ -478,7 +478,7 @@ impl Experiment for SgdSweep {
             columns.push(c.into());
         }
         let mut rows = Vec::new();
-        for (point, st) in stats.iter().enumerate() {
+        for st in stats.iter() {
             let mut row: Vec<f64> = st
                 .values
                 .iter()

@@ -12,7 +12,7 @@ use rand_core::SeedableRng as _;
 
 /// A bump allocator over a static arena (never frees; enough for this check).
 struct Bump {
-    arena: UnsafeCell<[u8; 1 << 20]>,
+    arena: UnsafeCell<[u8; 1 << 22]>,
     next: AtomicUsize,
 }
 
@@ -27,7 +27,7 @@ unsafe impl GlobalAlloc for Bump {
         loop {
             let start = (base + cur).next_multiple_of(layout.align()) - base;
             let end = start + layout.size();
-            if end > 1 << 20 {
+            if end > 1 << 22 {
                 return core::ptr::null_mut();
             }
             match self.next.compare_exchange(cur, end, Ordering::Relaxed, Ordering::Relaxed) {
@@ -41,7 +41,7 @@ unsafe impl GlobalAlloc for Bump {
 
 #[global_allocator]
 static ALLOC: Bump = Bump {
-    arena: UnsafeCell::new([0; 1 << 20]),
+    arena: UnsafeCell::new([0; 1 << 22]),
     next: AtomicUsize::new(0),
 };
 
@@ -73,5 +73,23 @@ pub extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
     };
     let m2 = gh.expect(|z| z * z);
     let ok = (n - 1.0).abs() < 1e-12 && (m2 - 1.0).abs() < 1e-12;
-    if ok { 0 } else { 1 }
+    // A paper module: 300 span-engine steps of the multi-index model through the driver.
+    let cfg = tdlab::multi_index::MultiIndexConfig {
+        d: 200,
+        steps: 300,
+        stop_when_aligned: false,
+        ..Default::default()
+    };
+    let Ok(mut engine) = tdlab::multi_index::build_engine(&cfg, isa, &mut rng) else {
+        return 4;
+    };
+    let run = tdlab::multi_index::run_sgd(
+        &cfg,
+        engine.as_mut(),
+        &mut rng,
+        tdlab::multi_index::DriverOptions::default(),
+        &mut tdlab::run::NullObserver,
+    );
+    let mi_ok = matches!(run, Ok(ref o) if o.steps == 300 && o.ridge_end.is_finite());
+    if ok && mi_ok { 0 } else { 1 }
 }
