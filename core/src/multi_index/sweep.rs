@@ -500,6 +500,17 @@ impl Experiment for SgdSweep {
         let mut notes = Vec::new();
         if let Some(st) = stats.first() {
             let c = &st.cfg;
+            if let Ok((_, cal)) =
+                super::population::noise_constants(&c.link.series, c.act_series(), c.p)
+            {
+                let q = c.q().unwrap_or(2);
+                let rate = 4.0 * c.c(2) + 2.0 * q as f64 * c.c(q);
+                let floor = st.a0_eta.1 * c.d as f64 * cal / rate;
+                notes.push(format!(
+                    "C_al = {cal:.4}; predicted aligned floor 1 − μ ≈ a0η2·d·C_al/(4c2 + 2q c_q) = {floor:.4} (first point); subspace floor ≈ κ1/4 = {:.4}",
+                    c.kappa1 / 4.0
+                ));
+            }
             notes.push(format!(
                 "engine {:?}, C0 = {:.4}, a0·eta1 = {:.4e}, a0·eta2 = {:.4e}; cost per step ≈ {} MAC",
                 c.resolved_engine(),
