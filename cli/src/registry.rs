@@ -4,11 +4,13 @@ use crate::CliError;
 use tdlab::run::ExperimentEntry;
 
 /// Paper modules in the order `reproduce all` runs them.
-pub const MODULES: &[&str] = &["multi_index"];
+pub const MODULES: &[&str] = &["multi_index", "scb"];
 
 /// Every registered experiment.
 pub fn all() -> Vec<ExperimentEntry> {
-    tdlab::multi_index::experiments()
+    let mut all = tdlab::multi_index::experiments();
+    all.extend(tdlab::scb::experiments());
+    all
 }
 
 /// Levenshtein distance (for "did you mean").

@@ -49,6 +49,7 @@ pub mod linalg;
 pub mod multi_index;
 pub mod random;
 pub mod run;
+pub mod scb;
 pub mod special;
 pub mod stats;
 

@@ -1,0 +1,481 @@
+//! The algorithms of spec §5: two-stage preconditioned projected proximal descent (PPPD), plain
+//! SGD, and softmax-attention SGD. Fresh batches every step; no allocation per step; the first
+//! non-finite or out-of-bound monitored value stops the run with `Diverged`.
+
+use super::grad::{Workspace, accumulate_linear, accumulate_softmax, softmax_columns};
+use super::metrics::ScbMetrics;
+use super::population::{attention_stats, value_stats};
+use super::prox::{
+    precond_v, proj_simplex, proj_v, prox_l1_affine_exact, recenter_on_support, soft_thr,
+};
+use super::task::{Batch, Sampler, ScbTask};
+use crate::Error;
+use crate::random::Rng;
+use crate::run::{Observer, Record};
+use alloc::vec;
+use alloc::vec::Vec;
+
+/// Bound on $|V|$, $|A|$, $|W|$ and the batch loss.
+pub const BOUND: f64 = 1e6;
+
+/// The proximal step on each attention column (§5.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AProx {
+    /// SoftThr, then re-centre the support to sum 1 (default).
+    SoftRecenter,
+    /// Exact prox of $\lambda\|a\|_1 + \iota\{\mathbf 1^\top a = 1\}$.
+    AffineExact,
+    /// Projection onto the simplex.
+    Simplex,
+    /// SoftThr only (diverges: an ablation).
+    SoftOnly,
+}
+
+impl AProx {
+    /// Parses `soft-recenter`, `affine-exact`, `simplex`, `soft-only`.
+    pub fn from_name(s: &str) -> Result<AProx, Error> {
+        match s {
+            "soft-recenter" => Ok(AProx::SoftRecenter),
+            "affine-exact" => Ok(AProx::AffineExact),
+            "simplex" => Ok(AProx::Simplex),
+            "soft-only" => Ok(AProx::SoftOnly),
+            _ => Err(Error::UnknownName {
+                name: "aprox",
+                got: s.into(),
+                allowed: "soft-recenter, affine-exact, simplex, soft-only",
+            }),
+        }
+    }
+}
+
+/// Two-stage PPPD settings (§5.1–5.2, defaults §5.7).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PppdConfig {
+    /// Stage-1 steps.
+    pub k1: usize,
+    /// Stage-1 batch.
+    pub b1: usize,
+    /// Stage-1 step size.
+    pub eta1: f64,
+    /// Stage-2 steps.
+    pub k2: usize,
+    /// Stage-2 batch.
+    pub b2: usize,
+    /// Stage-2 V step size.
+    pub eta_v: f64,
+    /// Stage-2 A step size.
+    pub eta_a: f64,
+    /// ℓ1 weight λ.
+    pub lambda: f64,
+    /// Step decay: $\eta(\tau) = \eta/(1+\text{decay}\,\tau)$.
+    pub decay: f64,
+    /// Prox variant.
+    pub aprox: AProx,
+    /// Floor of $\sigma_V^2$ as a fraction of its value entering stage 2.
+    pub var_floor_frac: f64,
+}
+
+impl PppdConfig {
+    /// Quick preset (§5.7), with λ = 0.6 instead of the spec's 0.8: with tdlab's tasks λ = 0.8
+    /// sits at the top of the window $\sigma_B\sqrt{2\ln T}\lesssim\lambda\lesssim\beta q_{\min}$ and
+    /// loses Dirichlet weights (α 0.93, ‖A−Q‖ 0.27–0.31 on 3 replicas); 0.6 reproduces the spec's
+    /// simulated ranges on 12 replicas.
+    pub fn quick() -> PppdConfig {
+        PppdConfig {
+            k1: 200,
+            b1: 512,
+            eta1: 0.1,
+            k2: 2000,
+            b2: 256,
+            eta_v: 0.1,
+            eta_a: 0.3,
+            lambda: 0.6,
+            decay: 0.005,
+            aprox: AProx::SoftRecenter,
+            var_floor_frac: 0.5,
+        }
+    }
+
+    /// Transfer-scale preset (§5.7).
+    pub fn transfer() -> PppdConfig {
+        PppdConfig {
+            k1: 40,
+            b1: 16_384,
+            eta1: 0.2,
+            k2: 50,
+            b2: 1024,
+            eta_v: 0.05,
+            eta_a: 0.5,
+            lambda: 0.4,
+            decay: 0.0,
+            aprox: AProx::SoftRecenter,
+            var_floor_frac: 0.5,
+        }
+    }
+
+    /// Checks the ranges of §9.4.
+    pub fn validate(&self) -> Result<(), Error> {
+        for (name, b) in [("b1", self.b1), ("b2", self.b2)] {
+            if b < 1 {
+                return Err(Error::invalid(name, b as f64, "≥ 1"));
+            }
+        }
+        for (name, e) in [
+            ("eta1", self.eta1),
+            ("eta_v", self.eta_v),
+            ("eta_a", self.eta_a),
+        ] {
+            if !(e > 0.0 && e.is_finite()) {
+                return Err(Error::invalid(name, e, "finite and > 0"));
+            }
+        }
+        for (name, e) in [("lambda", self.lambda), ("decay", self.decay)] {
+            if !(e >= 0.0 && e.is_finite()) {
+                return Err(Error::invalid(name, e, "finite and ≥ 0"));
+            }
+        }
+        if !(self.var_floor_frac > 0.0 && self.var_floor_frac <= 1.0) {
+            return Err(Error::invalid(
+                "var_floor_frac",
+                self.var_floor_frac,
+                "in (0, 1]",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The linear learner's parameters (column-major $V$: $N\times N$, $A$: $T\times N$).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinModel {
+    /// $V$.
+    pub v: Vec<f64>,
+    /// $A$.
+    pub a: Vec<f64>,
+}
+
+impl LinModel {
+    /// $V_0=\mu\mathbf 1^\top$, $A_0=\mathbf 1\mathbf 1^\top/T$: output μ, zero correlation.
+    pub fn scratch(task: &ScbTask) -> LinModel {
+        let (n, t) = (task.n, task.t);
+        let mut v = vec![0.0; n * n];
+        for col in v.chunks_exact_mut(n) {
+            col.copy_from_slice(&task.mu);
+        }
+        LinModel {
+            v,
+            a: vec![1.0 / t as f64; t * n],
+        }
+    }
+}
+
+/// A run's trajectory for figures: `(samples, dist_p, dist_q, excess)` at each logged step.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Trace {
+    /// Rows of `(samples, dist_p, dist_q, excess)`.
+    pub rows: Vec<[f64; 4]>,
+}
+
+/// Logging of a run.
+pub struct Logger<'a> {
+    /// Receives records.
+    pub observer: &'a mut dyn Observer,
+    /// Keeps the trajectory.
+    pub trace: &'a mut Trace,
+    /// Log every this many steps (≥ 1).
+    pub every: usize,
+    /// Samples consumed before this run (offsets the `samples` column).
+    pub samples_offset: u64,
+    /// Arm index written with each record.
+    pub arm: f64,
+}
+
+impl Logger<'_> {
+    fn log(&mut self, step: u64, stage: f64, samples: u64, batch_loss: f64, m: &ScbMetrics) {
+        let s = samples + self.samples_offset;
+        let mv = m.values();
+        let mut vals = [("", 0.0); 21];
+        vals[0] = ("arm", self.arm);
+        vals[1] = ("stage", stage);
+        vals[2] = ("samples", s as f64);
+        vals[3] = ("batch_loss", batch_loss);
+        vals[4..].copy_from_slice(&mv);
+        self.observer.record(&Record {
+            step,
+            values: &vals,
+        });
+        self.trace
+            .rows
+            .push([s as f64, m.dist_p, m.dist_q, m.excess_pop_loss]);
+    }
+}
+
+fn guard(step: u64, quantity: &'static str, value: f64) -> Result<(), Error> {
+    if value.is_finite() && libm::fabs(value) <= BOUND {
+        Ok(())
+    } else {
+        Err(Error::Diverged {
+            step,
+            quantity,
+            value,
+        })
+    }
+}
+
+fn max_abs(x: &[f64]) -> f64 {
+    x.iter().fold(0.0f64, |m, v| {
+        if v.is_nan() {
+            f64::NAN
+        } else {
+            m.max(libm::fabs(*v))
+        }
+    })
+}
+
+/// Runs two-stage PPPD on `model` (stage 1 skipped when `cfg.k1 = 0`: finetuning). Returns the
+/// final metrics; `Diverged` on the first monitored value that is not finite or exceeds 1e6.
+pub fn run_pppd(
+    task: &ScbTask,
+    sampler: &Sampler,
+    cfg: &PppdConfig,
+    model: &mut LinModel,
+    rng: &mut Rng,
+    log: &mut Logger<'_>,
+) -> Result<ScbMetrics, Error> {
+    cfg.validate()?;
+    let (n, t) = (task.n, task.t);
+    let mut ws = Workspace::new(n, t);
+    let mut step = 0u64;
+    let mut samples = 0u64;
+    let m0 = ScbMetrics::of(task, &model.v, &model.a);
+    log.log(0, 1.0, 0, f64::NAN, &m0);
+    if cfg.k1 > 0 {
+        let mut batch = Batch::new(cfg.b1, t);
+        for s in 0..cfg.k1 {
+            step += 1;
+            let loss = stage1_step(
+                task, sampler, cfg.eta1, model, &mut batch, &mut ws, rng, step,
+            )?;
+            samples += cfg.b1 as u64;
+            if (s + 1) % log.every == 0 || s + 1 == cfg.k1 {
+                log.log(
+                    step,
+                    1.0,
+                    samples,
+                    loss,
+                    &ScbMetrics::of(task, &model.v, &model.a),
+                );
+            }
+        }
+    }
+    let floor = libm::fmax(cfg.var_floor_frac * value_stats(task, &model.v).0, 1e-12);
+    let mut batch = Batch::new(cfg.b2, t);
+    for tau in 0..cfg.k2 {
+        step += 1;
+        let shrink = 1.0 / (1.0 + cfg.decay * tau as f64);
+        let (eta_v, eta_a) = (cfg.eta_v * shrink, cfg.eta_a * shrink);
+        sampler.fill(rng, &mut batch);
+        let loss = accumulate_linear(n, t, &model.v, &model.a, &batch, &mut ws, true);
+        samples += cfg.b2 as u64;
+        guard(step, "batch_loss", loss)?;
+        let (s1, s2, _, _) = attention_stats(task, &model.a);
+        if !(s2 > 1e-300 && s2.is_finite()) {
+            return Err(Error::Diverged {
+                step,
+                quantity: "s2",
+                value: s2,
+            });
+        }
+        precond_v(&mut ws.gv, &task.mu, s1, s2, &mut ws.row);
+        for (x, g) in model.v.iter_mut().zip(&ws.gv) {
+            *x -= eta_v * g;
+        }
+        proj_v(&mut model.v, &task.mu, &mut ws.row);
+        guard(step, "max_abs_v", max_abs(&model.v))?;
+        let var = libm::fmax(value_stats(task, &model.v).0, floor);
+        for k in 0..n {
+            let g = &mut ws.ga[k * t..(k + 1) * t];
+            let scale = 1.0 / (task.mu[k] * var);
+            let mut mean = 0.0;
+            for x in g.iter_mut() {
+                *x *= scale;
+                mean += *x;
+            }
+            mean /= t as f64;
+            let col = &mut model.a[k * t..(k + 1) * t];
+            let b = &mut ws.col;
+            for u in 0..t {
+                b[u] = col[u] - eta_a * (g[u] - mean);
+            }
+            let theta = eta_a * cfg.lambda;
+            match cfg.aprox {
+                AProx::SoftRecenter => {
+                    for x in b.iter_mut() {
+                        *x = soft_thr(*x, theta);
+                    }
+                    if recenter_on_support(b) {
+                        col.copy_from_slice(b);
+                    }
+                }
+                AProx::SoftOnly => {
+                    for (c, x) in col.iter_mut().zip(b.iter()) {
+                        *c = soft_thr(*x, theta);
+                    }
+                }
+                AProx::AffineExact => prox_l1_affine_exact(b, theta, col),
+                AProx::Simplex => proj_simplex(b, col, &mut ws.sorted),
+            }
+        }
+        guard(step, "max_abs_a", max_abs(&model.a))?;
+        if (tau + 1) % log.every == 0 || tau + 1 == cfg.k2 {
+            log.log(
+                step,
+                2.0,
+                samples,
+                loss,
+                &ScbMetrics::of(task, &model.v, &model.a),
+            );
+        }
+    }
+    Ok(ScbMetrics::of(task, &model.v, &model.a))
+}
+
+/// One stage-1 step: a fresh batch, then $V\leftarrow\Pi_V(V-\eta_1G_VH_V^{-1})$ with $A$ fixed.
+/// Returns the batch loss.
+pub fn stage1_step(
+    task: &ScbTask,
+    sampler: &Sampler,
+    eta1: f64,
+    model: &mut LinModel,
+    batch: &mut Batch,
+    ws: &mut Workspace,
+    rng: &mut Rng,
+    step: u64,
+) -> Result<f64, Error> {
+    let (n, t) = (task.n, task.t);
+    sampler.fill(rng, batch);
+    let loss = accumulate_linear(n, t, &model.v, &model.a, batch, ws, false);
+    guard(step, "batch_loss", loss)?;
+    let (s1, s2, _, _) = attention_stats(task, &model.a);
+    precond_v(&mut ws.gv, &task.mu, s1, s2, &mut ws.row);
+    for (x, g) in model.v.iter_mut().zip(&ws.gv) {
+        *x -= eta1 * g;
+    }
+    proj_v(&mut model.v, &task.mu, &mut ws.row);
+    guard(step, "max_abs_v", max_abs(&model.v))?;
+    Ok(loss)
+}
+
+/// Plain SGD (§5.4): $V\leftarrow V-\eta G_V$, $A\leftarrow A-\eta G_A$, `k` steps of batch `b`.
+pub fn run_sgd(
+    task: &ScbTask,
+    sampler: &Sampler,
+    eta: f64,
+    b: usize,
+    k: usize,
+    model: &mut LinModel,
+    rng: &mut Rng,
+    log: &mut Logger<'_>,
+) -> Result<ScbMetrics, Error> {
+    if !(eta > 0.0 && eta.is_finite()) {
+        return Err(Error::invalid("eta", eta, "finite and > 0"));
+    }
+    if b < 1 {
+        return Err(Error::invalid("b", b as f64, "≥ 1"));
+    }
+    let (n, t) = (task.n, task.t);
+    let mut ws = Workspace::new(n, t);
+    let mut batch = Batch::new(b, t);
+    log.log(
+        0,
+        0.0,
+        0,
+        f64::NAN,
+        &ScbMetrics::of(task, &model.v, &model.a),
+    );
+    for s in 0..k {
+        let step = s as u64 + 1;
+        sampler.fill(rng, &mut batch);
+        let loss = accumulate_linear(n, t, &model.v, &model.a, &batch, &mut ws, true);
+        guard(step, "batch_loss", loss)?;
+        for (x, g) in model.v.iter_mut().zip(&ws.gv) {
+            *x -= eta * g;
+        }
+        for (x, g) in model.a.iter_mut().zip(&ws.ga) {
+            *x -= eta * g;
+        }
+        guard(step, "max_abs_v", max_abs(&model.v))?;
+        guard(step, "max_abs_a", max_abs(&model.a))?;
+        if (s + 1) % log.every == 0 || s + 1 == k {
+            log.log(
+                step,
+                0.0,
+                step * b as u64,
+                loss,
+                &ScbMetrics::of(task, &model.v, &model.a),
+            );
+        }
+    }
+    Ok(ScbMetrics::of(task, &model.v, &model.a))
+}
+
+/// Softmax-attention SGD (§5.5) from $W = 0$ and $V = \mu\mathbf 1^\top$; returns the final
+/// metrics (attention = softmax$(W)$) and the final softmax attention.
+pub fn run_softmax(
+    task: &ScbTask,
+    sampler: &Sampler,
+    eta_v: f64,
+    eta_w: f64,
+    b: usize,
+    k: usize,
+    rng: &mut Rng,
+    log: &mut Logger<'_>,
+) -> Result<(ScbMetrics, LinModel), Error> {
+    for (name, e) in [("eta_v", eta_v), ("eta_w", eta_w)] {
+        if !(e > 0.0 && e.is_finite()) {
+            return Err(Error::invalid(name, e, "finite and > 0"));
+        }
+    }
+    if b < 1 {
+        return Err(Error::invalid("b", b as f64, "≥ 1"));
+    }
+    let (n, t) = (task.n, task.t);
+    let mut model = LinModel::scratch(task);
+    let mut w = vec![0.0; t * n];
+    let mut ws = Workspace::new(n, t);
+    let mut batch = Batch::new(b, t);
+    softmax_columns(t, &w, &mut ws.soft);
+    log.log(
+        0,
+        0.0,
+        0,
+        f64::NAN,
+        &ScbMetrics::of(task, &model.v, &ws.soft),
+    );
+    for s in 0..k {
+        let step = s as u64 + 1;
+        sampler.fill(rng, &mut batch);
+        let loss = accumulate_softmax(n, t, &model.v, &batch, &mut ws);
+        guard(step, "batch_loss", loss)?;
+        for (x, g) in model.v.iter_mut().zip(&ws.gv) {
+            *x -= eta_v * g;
+        }
+        for (x, g) in w.iter_mut().zip(&ws.ga) {
+            *x -= eta_w * g;
+        }
+        guard(step, "max_abs_v", max_abs(&model.v))?;
+        guard(step, "max_abs_w", max_abs(&w))?;
+        softmax_columns(t, &w, &mut ws.soft);
+        if (s + 1) % log.every == 0 || s + 1 == k {
+            log.log(
+                step,
+                0.0,
+                step * b as u64,
+                loss,
+                &ScbMetrics::of(task, &model.v, &ws.soft),
+            );
+        }
+    }
+    model.a.copy_from_slice(&ws.soft);
+    Ok((ScbMetrics::of(task, &model.v, &model.a), model))
+}
