@@ -160,6 +160,117 @@ pub fn kernel_workloads(isa: Isa) -> Vec<Workload> {
     out
 }
 
+fn scb_workloads(out: &mut Vec<Workload>) {
+    use tdlab::scb::{
+        Batch, LinModel, PppdConfig, Sampler, ScbTask, TaskConfig, grad::Workspace, quick_task,
+        stage2_step,
+    };
+    for (group, cfg, b) in [
+        ("scb_pppd_step", quick_task(), 256usize),
+        (
+            "scb_pppd_step",
+            TaskConfig {
+                n: 64,
+                t: 1024,
+                q: 3,
+                ..quick_task()
+            },
+            64,
+        ),
+    ] {
+        let task = ScbTask::random(&cfg, &mut Rng::seed_from_u64(9)).expect("valid task");
+        let sampler = Sampler::new(&task).expect("valid task");
+        let pppd = PppdConfig {
+            b2: b,
+            ..PppdConfig::quick()
+        };
+        let mut model = LinModel::scratch(&task);
+        // Start inside stage 2: V halfway to P.
+        for (v, p) in model.v.iter_mut().zip(&task.p) {
+            *v = 0.5 * (*v + p);
+        }
+        let mut batch = Batch::new(b, cfg.t);
+        let mut ws = Workspace::new(cfg.n, cfg.t);
+        let mut rng = Rng::seed_from_u64(10);
+        let mut step = 0;
+        out.push(Workload {
+            group,
+            size: format!("N{} T{} B{b}", cfg.n, cfg.t),
+            work: Work::Steps(1),
+            run: Box::new(move || {
+                step += 1;
+                // Past 10⁴ steps the run may leave its basin; restart so every call is a step.
+                if step % 10_000 == 0 {
+                    model = LinModel::scratch(&task);
+                }
+                let r = stage2_step(
+                    &task, &sampler, &pppd, 0.1, 0.3, 1e-3, &mut model, &mut batch, &mut ws,
+                    &mut rng, step,
+                );
+                black_box(r.is_ok());
+            }),
+        });
+    }
+    for (cfg, b) in [
+        (quick_task(), 64usize),
+        (
+            TaskConfig {
+                n: 64,
+                t: 1024,
+                q: 3,
+                ..quick_task()
+            },
+            64,
+        ),
+    ] {
+        let task = ScbTask::random(&cfg, &mut Rng::seed_from_u64(11)).expect("valid task");
+        let sampler = Sampler::new(&task).expect("valid task");
+        let mut model = LinModel::scratch(&task);
+        let mut batch = Batch::new(b, cfg.t);
+        let mut ws = Workspace::new(cfg.n, cfg.t);
+        let mut rng = Rng::seed_from_u64(12);
+        out.push(Workload {
+            group: "scb_sgd_step",
+            size: format!("N{} T{} B{b}", cfg.n, cfg.t),
+            work: Work::Steps(1),
+            run: Box::new(move || {
+                sampler.fill(&mut rng, &mut batch);
+                tdlab::scb::grad::accumulate_linear(
+                    cfg.n, cfg.t, &model.v, &model.a, &batch, &mut ws, true,
+                );
+                for (x, g) in model.v.iter_mut().zip(&ws.gv) {
+                    *x -= 1e-3 * g;
+                }
+                for (x, g) in model.a.iter_mut().zip(&ws.ga) {
+                    *x -= 1e-3 * g;
+                }
+                black_box(&model);
+            }),
+        });
+    }
+    {
+        let cfg = TaskConfig {
+            n: 64,
+            t: 1024,
+            q: 3,
+            ..quick_task()
+        };
+        let task = ScbTask::random(&cfg, &mut Rng::seed_from_u64(13)).expect("valid task");
+        let sampler = Sampler::new(&task).expect("valid task");
+        let mut batch = Batch::new(64, cfg.t);
+        let mut rng = Rng::seed_from_u64(14);
+        out.push(Workload {
+            group: "scb_sampler",
+            size: "T1024 B64 (tokens)".into(),
+            work: Work::Samples(64 * 1026),
+            run: Box::new(move || {
+                sampler.fill(&mut rng, &mut batch);
+                black_box(&batch);
+            }),
+        });
+    }
+}
+
 /// One step of each model engine at the sizes of the paper issues.
 pub fn model_workloads(isa: Isa) -> Vec<Workload> {
     use tdlab::multi_index::{EngineKind, FullOde, MultiIndexConfig, Population, build_engine};
@@ -225,5 +336,6 @@ pub fn model_workloads(isa: Isa) -> Vec<Workload> {
             }),
         });
     }
+    scb_workloads(&mut out);
     out
 }

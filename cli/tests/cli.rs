@@ -308,6 +308,16 @@ fn list_shows_every_experiment_and_their_parameters() {
     assert!(out.status.success());
     let s = text(&out.stdout);
     for name in [
+        "check-grad",
+        "fig-sgd",
+        "fig-softmax",
+        "stage1-scaling",
+        "l1-ablation",
+        "transfer",
+    ] {
+        assert!(s.contains(&format!("scb/{name} ")), "scb/{name} missing");
+    }
+    for name in [
         "grad_check",
         "ode",
         "two_stage",
@@ -335,4 +345,32 @@ fn list_shows_every_experiment_and_their_parameters() {
     for key in ["kappa1", "s_switch", "replicas", "ridge_lambda"] {
         assert!(s.contains(key), "{key} missing from:\n{s}");
     }
+}
+
+#[test]
+fn reproduce_scb_passes_and_draws_its_figures() {
+    let dir = tmp("reproduce-scb");
+    let out = run(&[
+        "reproduce",
+        "scb",
+        "--quiet",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    for id in ["C1", "C2", "C3", "C4", "C5", "C7"] {
+        assert!(
+            stdout.lines().any(|l| l.contains(id) && l.contains("PASS")),
+            "{id} missing:\n{stdout}"
+        );
+    }
+    assert!(
+        dir.join("scb")
+            .join("fig-sgd")
+            .join("scb_convergence.svg")
+            .is_file()
+    );
+    assert_eq!(manifest(&dir)["status"], "complete");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -178,3 +178,79 @@ fn multi_index_steps_allocate_nothing() {
         );
     }
 }
+
+#[test]
+fn scb_steps_allocate_nothing() {
+    use tdlab::run::NullObserver;
+    use tdlab::scb::*;
+    let tk = ScbTask::random(&quick_task(), &mut rng(3)).unwrap();
+    let sampler = Sampler::new(&tk).unwrap();
+    // Stage-1 steps directly.
+    let mut m = LinModel::scratch(&tk);
+    let mut batch = Batch::new(64, tk.t);
+    let mut ws = grad::Workspace::new(tk.n, tk.t);
+    let mut r = rng(4);
+    let n = allocations_in(|| {
+        for s in 1..=50 {
+            stage1_step(&tk, &sampler, 0.1, &mut m, &mut batch, &mut ws, &mut r, s).unwrap();
+        }
+    });
+    assert_eq!(n, 0, "stage 1: {n} allocations in 50 steps");
+    // Whole runs: the allocation count (setup and final metrics) must not grow with the steps.
+    let count = |k: usize| {
+        let mut tr = Trace::default();
+        tr.rows.reserve(16);
+        let mut obs = NullObserver;
+        let mut m = LinModel::scratch(&tk);
+        let mut r = rng(5);
+        let every = 1_000_000;
+        let pppd = PppdConfig {
+            k1: 3,
+            k2: k,
+            b1: 32,
+            b2: 32,
+            ..PppdConfig::quick()
+        };
+        let a = allocations_in(|| {
+            let mut lg = Logger {
+                observer: &mut obs,
+                trace: &mut tr,
+                every,
+                samples_offset: 0,
+                arm: 0.0,
+            };
+            run_pppd(&tk, &sampler, &pppd, &mut m, &mut r, &mut lg).unwrap();
+        });
+        let mut tr = Trace::default();
+        tr.rows.reserve(16);
+        let mut m = LinModel::scratch(&tk);
+        let b = allocations_in(|| {
+            let mut lg = Logger {
+                observer: &mut obs,
+                trace: &mut tr,
+                every,
+                samples_offset: 0,
+                arm: 0.0,
+            };
+            run_sgd(&tk, &sampler, 0.25, 32, k, &mut m, &mut r, &mut lg).unwrap();
+        });
+        let mut tr = Trace::default();
+        tr.rows.reserve(16);
+        let c = allocations_in(|| {
+            let mut lg = Logger {
+                observer: &mut obs,
+                trace: &mut tr,
+                every,
+                samples_offset: 0,
+                arm: 0.0,
+            };
+            run_softmax(&tk, &sampler, 0.5, 20.0, 32, k, &mut r, &mut lg).unwrap();
+        });
+        (a, b, c)
+    };
+    assert_eq!(
+        count(5),
+        count(200),
+        "allocations grow with the number of steps"
+    );
+}

@@ -274,59 +274,10 @@ pub fn run_pppd(
         step += 1;
         let shrink = 1.0 / (1.0 + cfg.decay * tau as f64);
         let (eta_v, eta_a) = (cfg.eta_v * shrink, cfg.eta_a * shrink);
-        sampler.fill(rng, &mut batch);
-        let loss = accumulate_linear(n, t, &model.v, &model.a, &batch, &mut ws, true);
+        let loss = stage2_step(
+            task, sampler, cfg, eta_v, eta_a, floor, model, &mut batch, &mut ws, rng, step,
+        )?;
         samples += cfg.b2 as u64;
-        guard(step, "batch_loss", loss)?;
-        let (s1, s2, _, _) = attention_stats(task, &model.a);
-        if !(s2 > 1e-300 && s2.is_finite()) {
-            return Err(Error::Diverged {
-                step,
-                quantity: "s2",
-                value: s2,
-            });
-        }
-        precond_v(&mut ws.gv, &task.mu, s1, s2, &mut ws.row);
-        for (x, g) in model.v.iter_mut().zip(&ws.gv) {
-            *x -= eta_v * g;
-        }
-        proj_v(&mut model.v, &task.mu, &mut ws.row);
-        guard(step, "max_abs_v", max_abs(&model.v))?;
-        let var = libm::fmax(value_stats(task, &model.v).0, floor);
-        for k in 0..n {
-            let g = &mut ws.ga[k * t..(k + 1) * t];
-            let scale = 1.0 / (task.mu[k] * var);
-            let mut mean = 0.0;
-            for x in g.iter_mut() {
-                *x *= scale;
-                mean += *x;
-            }
-            mean /= t as f64;
-            let col = &mut model.a[k * t..(k + 1) * t];
-            let b = &mut ws.col;
-            for u in 0..t {
-                b[u] = col[u] - eta_a * (g[u] - mean);
-            }
-            let theta = eta_a * cfg.lambda;
-            match cfg.aprox {
-                AProx::SoftRecenter => {
-                    for x in b.iter_mut() {
-                        *x = soft_thr(*x, theta);
-                    }
-                    if recenter_on_support(b) {
-                        col.copy_from_slice(b);
-                    }
-                }
-                AProx::SoftOnly => {
-                    for (c, x) in col.iter_mut().zip(b.iter()) {
-                        *c = soft_thr(*x, theta);
-                    }
-                }
-                AProx::AffineExact => prox_l1_affine_exact(b, theta, col),
-                AProx::Simplex => proj_simplex(b, col, &mut ws.sorted),
-            }
-        }
-        guard(step, "max_abs_a", max_abs(&model.a))?;
         if (tau + 1) % log.every == 0 || tau + 1 == cfg.k2 {
             log.log(
                 step,
@@ -338,6 +289,78 @@ pub fn run_pppd(
         }
     }
     Ok(ScbMetrics::of(task, &model.v, &model.a))
+}
+
+/// One stage-2 step (§5.2) with step sizes `eta_v`, `eta_a` and σ_V² floor `floor`: a fresh
+/// batch, the preconditioned projected V step, then the preconditioned, re-centred proximal
+/// step on every attention column. Returns the batch loss.
+pub fn stage2_step(
+    task: &ScbTask,
+    sampler: &Sampler,
+    cfg: &PppdConfig,
+    eta_v: f64,
+    eta_a: f64,
+    floor: f64,
+    model: &mut LinModel,
+    batch: &mut Batch,
+    ws: &mut Workspace,
+    rng: &mut Rng,
+    step: u64,
+) -> Result<f64, Error> {
+    let (n, t) = (task.n, task.t);
+    sampler.fill(rng, batch);
+    let loss = accumulate_linear(n, t, &model.v, &model.a, batch, ws, true);
+    guard(step, "batch_loss", loss)?;
+    let (s1, s2, _, _) = attention_stats(task, &model.a);
+    if !(s2 > 1e-300 && s2.is_finite()) {
+        return Err(Error::Diverged {
+            step,
+            quantity: "s2",
+            value: s2,
+        });
+    }
+    precond_v(&mut ws.gv, &task.mu, s1, s2, &mut ws.row);
+    for (x, g) in model.v.iter_mut().zip(&ws.gv) {
+        *x -= eta_v * g;
+    }
+    proj_v(&mut model.v, &task.mu, &mut ws.row);
+    guard(step, "max_abs_v", max_abs(&model.v))?;
+    let var = libm::fmax(value_stats(task, &model.v).0, floor);
+    for k in 0..n {
+        let g = &mut ws.ga[k * t..(k + 1) * t];
+        let scale = 1.0 / (task.mu[k] * var);
+        let mut mean = 0.0;
+        for x in g.iter_mut() {
+            *x *= scale;
+            mean += *x;
+        }
+        mean /= t as f64;
+        let col = &mut model.a[k * t..(k + 1) * t];
+        let b = &mut ws.col;
+        for u in 0..t {
+            b[u] = col[u] - eta_a * (g[u] - mean);
+        }
+        let theta = eta_a * cfg.lambda;
+        match cfg.aprox {
+            AProx::SoftRecenter => {
+                for x in b.iter_mut() {
+                    *x = soft_thr(*x, theta);
+                }
+                if recenter_on_support(b) {
+                    col.copy_from_slice(b);
+                }
+            }
+            AProx::SoftOnly => {
+                for (c, x) in col.iter_mut().zip(b.iter()) {
+                    *c = soft_thr(*x, theta);
+                }
+            }
+            AProx::AffineExact => prox_l1_affine_exact(b, theta, col),
+            AProx::Simplex => proj_simplex(b, col, &mut ws.sorted),
+        }
+    }
+    guard(step, "max_abs_a", max_abs(&model.a))?;
+    Ok(loss)
 }
 
 /// One stage-1 step: a fresh batch, then $V\leftarrow\Pi_V(V-\eta_1G_VH_V^{-1})$ with $A$ fixed.

@@ -26,6 +26,7 @@ mod task;
 
 pub use algo::{
     AProx, BOUND, LinModel, Logger, PppdConfig, Trace, run_pppd, run_sgd, run_softmax, stage1_step,
+    stage2_step,
 };
 pub use experiments::{
     CheckGrad, FigSgd, FigSoftmax, L1Ablation, Stage1Scaling, Transfer, experiments, quick_task,

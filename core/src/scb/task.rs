@@ -339,16 +339,26 @@ impl Sampler {
             *x = self.mu_alias.sample(rng) as u32;
         }
         let k = self.mu_alias.sample(rng);
+        let s = self.sample_position(k, rng);
+        batch.last[b] = k as u32;
+        batch.out[b] = self.sample_next(row[s] as usize, rng) as u32;
+    }
+
+    /// A source position $s\sim q^{(k)}$.
+    #[inline]
+    pub fn sample_position(&self, k: usize, rng: &mut Rng) -> usize {
         let cum = &self.q_cum[k];
         let u = uniform(rng) * cum.last().map_or(1.0, |c| c.1);
-        let s = cum
-            .iter()
+        cum.iter()
             .find(|c| u < c.1)
             .unwrap_or(&cum[cum.len() - 1])
-            .0 as usize;
-        let src = row[s] as usize;
-        batch.last[b] = k as u32;
-        batch.out[b] = self.p_alias[src].sample(rng) as u32;
+            .0 as usize
+    }
+
+    /// The next token $x_o\sim P[:, \text{src}]$.
+    #[inline]
+    pub fn sample_next(&self, src: usize, rng: &mut Rng) -> usize {
+        self.p_alias[src].sample(rng)
     }
 
     /// Fills the whole batch.
