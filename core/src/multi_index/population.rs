@@ -1,4 +1,4 @@
-//! Closed forms of spec §5 [derived]: population loss, tangent gradients, $\partial_a L$, and the
+//! Closed forms of spec §5 (derived): population loss, tangent gradients, $\partial_a L$, and the
 //! population ridge refit of the second layer, all from the overlaps $M = V^{*\top}W$ and
 //! $Q = W^\top W$ (cost $O(m^2 + mP)$, ridge $+O(m^3)$).
 //!

@@ -1,5 +1,5 @@
 //! Per-sample and batch gradients (spec §4.1) of the linear learner $\hat y = VXa_k$ and of the
-//! softmax learner $\hat y = VX\,\mathrm{softmax}(W[:,k])$, accumulated into a workspace.
+//! softmax learner $\hat y = VX\,\mathrm{softmax}(W\[:,k\])$, accumulated into a workspace.
 
 use super::task::Batch;
 use alloc::vec;
@@ -85,7 +85,7 @@ fn add_gv_and_w(n: usize, v: &[f64], ws: &mut Workspace, need_w: bool) {
 }
 
 /// Batch gradients of the linear learner: $G_V = \frac1B\sum_b r_bh_b^\top$ into `ws.gv` and (if
-/// `need_ga`) $G_A[:,k] = \frac1B\sum_{b:k_b=k}X_b^\top V^\top r_b$ into `ws.ga`. Returns the batch
+/// `need_ga`) $G_A\[:,k\] = \frac1B\sum_{b:k_b=k}X_b^\top V^\top r_b$ into `ws.ga`. Returns the batch
 /// loss $\frac1B\sum_b\frac12\|r_b\|^2$.
 pub fn accumulate_linear(
     n: usize,
@@ -141,7 +141,7 @@ pub fn softmax_columns(t: usize, w: &[f64], out: &mut [f64]) {
 }
 
 /// Batch gradients of the softmax learner: $G_V$ into `ws.gv`, $G_W$ into `ws.ga` with
-/// $\partial\ell/\partial W[:,k] = (\mathrm{diag}(s_k)-s_ks_k^\top)X^\top V^\top r$; `ws.soft` must
+/// $\partial\ell/\partial W\[:,k\] = (\mathrm{diag}(s_k)-s_ks_k^\top)X^\top V^\top r$; `ws.soft` must
 /// hold softmax$(W)$. Returns the batch loss.
 pub fn accumulate_softmax(n: usize, t: usize, v: &[f64], batch: &Batch, ws: &mut Workspace) -> f64 {
     ws.gv.fill(0.0);

@@ -1,4 +1,4 @@
-//! Closed forms of spec §4 [derived]: population loss, gradients, Hessian pieces, the Bayes risk,
+//! Closed forms of spec §4 (derived): population loss, gradients, Hessian pieces, the Bayes risk,
 //! and the scalars α, β, correlation. $O(N^2 + NT)$ each.
 
 use super::task::ScbTask;

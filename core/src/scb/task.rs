@@ -330,7 +330,7 @@ impl Sampler {
     }
 
     /// Draws one sample into row `b` of `batch`: $x_1..x_T$ i.i.d. $\mu$, $k\sim\mu$,
-    /// $s\sim q^{(k)}$, $x_o\sim P[:, x_s]$.
+    /// $s\sim q^{(k)}$, $x_o\sim P\[:, x_s\]$.
     #[inline]
     pub fn fill_one(&self, rng: &mut Rng, batch: &mut Batch, b: usize) {
         let t = batch.t;
@@ -355,7 +355,7 @@ impl Sampler {
             .0 as usize
     }
 
-    /// The next token $x_o\sim P[:, \text{src}]$.
+    /// The next token $x_o\sim P\[:, \text{src}\]$.
     #[inline]
     pub fn sample_next(&self, src: usize, rng: &mut Rng) -> usize {
         self.p_alias[src].sample(rng)
