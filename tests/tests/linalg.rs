@@ -583,3 +583,35 @@ mod props {
         }
     }
 }
+
+#[test]
+fn fused_axpby_dot_equals_axpby_then_dot_bit_for_bit() {
+    let mut r = rng(77);
+    for &n in SIZES.iter().chain(&[1000, 1001]) {
+        let x = data(&mut r, n);
+        let y0 = data(&mut r, n);
+        let x2 = data(&mut r, n);
+        for &(alpha, beta) in &[(0.3, -1.7), (-2.0, 0.0), (1e-8, 1.0)] {
+            for isa in isas() {
+                let mut y_ref = y0.clone();
+                la::axpby(isa, alpha, &x, beta, &mut y_ref);
+                let d_ref = la::dot(isa, &y_ref, &x2);
+                let mut y = y0.clone();
+                let d = la::axpby_dot(isa, alpha, &x, beta, &mut y, &x2);
+                assert_eq!(d.to_bits(), d_ref.to_bits(), "n {n} {isa:?}");
+                assert!(
+                    y.iter()
+                        .zip(&y_ref)
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "n {n} {isa:?}"
+                );
+                // And the scalar path gives the same bits as every ISA.
+                let mut ys = y0.clone();
+                assert_eq!(
+                    la::axpby_dot(Isa::scalar(), alpha, &x, beta, &mut ys, &x2).to_bits(),
+                    d.to_bits()
+                );
+            }
+        }
+    }
+}

@@ -31,4 +31,4 @@ pub use decomp::{cholesky, cholesky_solve, householder_r, orthonormalize_rows, q
 pub use eigen::{condition_number, singular_values, sym_eigen, sym_tridiag_eigenvalues};
 pub use gemm::{Trans, gemm, gram};
 pub use level2::{gemv, gemv_t, ger};
-pub use vector::{LANES, axpby, axpy, dot, nrm2, scal, sum_sq};
+pub use vector::{LANES, axpby, axpby_dot, axpy, dot, nrm2, scal, sum_sq};

@@ -73,6 +73,41 @@ fn axpby_body(alpha: f64, x: &[f64], beta: f64, y: &mut [f64]) {
     }
 }
 
+/// $y \leftarrow \alpha x + \beta y$, then $y\cdot x_2$ — in one pass, with exactly the bits of
+/// [`axpby`] followed by [`dot`] (same element formula, same lanes and combine order).
+#[inline(always)]
+fn axpby_dot_body(alpha: f64, x: &[f64], beta: f64, y: &mut [f64], x2: &[f64]) -> f64 {
+    let n = y.len();
+    let (x, x2) = (&x[..n], &x2[..n]);
+    let mut acc = [0.0f64; LANES];
+    let full = n / LANES * LANES;
+    let upd = |xi: f64, yi: f64| {
+        if beta == 0.0 {
+            alpha * xi
+        } else {
+            alpha * xi + beta * yi
+        }
+    };
+    for ((yc, xc), zc) in y[..full]
+        .chunks_exact_mut(LANES)
+        .zip(x[..full].chunks_exact(LANES))
+        .zip(x2[..full].chunks_exact(LANES))
+    {
+        for l in 0..LANES {
+            let v = upd(xc[l], yc[l]);
+            yc[l] = v;
+            acc[l] += v * zc[l];
+        }
+    }
+    let mut s = combine(acc);
+    for i in full..n {
+        let v = upd(x[i], y[i]);
+        y[i] = v;
+        s += v * x2[i];
+    }
+    s
+}
+
 #[inline(always)]
 fn amax_body(x: &[f64]) -> f64 {
     let mut m = [0.0f64; 8];
@@ -106,6 +141,22 @@ isa_dispatch! { fn axpy_impl(alpha: f64, x: &[f64], y: &mut [f64]) => axpy_body;
 isa_dispatch! { fn scal_impl(alpha: f64, x: &mut [f64]) => scal_body; }
 isa_dispatch! { fn axpby_impl(alpha: f64, x: &[f64], beta: f64, y: &mut [f64]) => axpby_body; }
 isa_dispatch! { fn amax_impl(x: &[f64]) -> f64 => amax_body; }
+isa_dispatch! { fn axpby_dot_impl(alpha: f64, x: &[f64], beta: f64, y: &mut [f64], x2: &[f64]) -> f64 => axpby_dot_body; }
+
+/// $y \leftarrow \alpha x + \beta y$ and returns $y\cdot x_2$ in one pass over memory; bit-identical
+/// to [`axpby`] followed by [`dot`]`(y, x2)` (the fused step of online SGD: update with this
+/// sample, pre-activation of the next).
+///
+/// # Panics
+/// If the lengths differ.
+#[inline]
+pub fn axpby_dot(isa: Isa, alpha: f64, x: &[f64], beta: f64, y: &mut [f64], x2: &[f64]) -> f64 {
+    assert!(
+        x.len() == y.len() && x2.len() == y.len(),
+        "axpby_dot: x, y and x2 must have equal lengths"
+    );
+    axpby_dot_impl(isa, alpha, x, beta, y, x2)
+}
 
 /// $x\cdot y = \sum_i x_iy_i$.
 ///

@@ -7,10 +7,10 @@
 
 use super::config::{Basis, Loss, MultiIndexConfig};
 use super::engine::SgdEngine;
-use super::kernels::{neuron_scalars, sphere_step};
+use super::kernels::neuron_scalars;
 use super::problem::Teacher;
 use crate::Error;
-use crate::linalg::{Isa, axpby, axpy, dot, gemv, nrm2, scal, sum_sq};
+use crate::linalg::{Isa, axpby, axpby_dot, axpy, dot, gemv, nrm2, scal, sum_sq};
 use crate::random::{Rng, fill_normal, orthonormal_frame, sphere};
 use crate::special::SeriesEval;
 use alloc::vec;
@@ -46,6 +46,15 @@ pub struct FullEngine {
     sz: Vec<f64>,
     /// For a dense basis with batches: $\sum_b s_i^b z^v_b$ ($m\times P$).
     gv: Vec<f64>,
+    /// Batch 1: the next sample, drawn before the update so that the retraction of step t and
+    /// the pre-activations $z = Wx$ of step t + 1 share one pass over $W$.
+    x_next: Vec<f64>,
+    zv_next: Vec<f64>,
+    y_next: f64,
+    z_next: Vec<f64>,
+    /// `x_next`/`y_next` hold a drawn sample; `z_next` holds $W x_{\rm next}$.
+    have_next: bool,
+    z_ready: bool,
 }
 
 impl FullEngine {
@@ -89,6 +98,12 @@ impl FullEngine {
             },
             sz: vec![0.0; m],
             gv: vec![0.0; m * p],
+            x_next: vec![0.0; d],
+            zv_next: vec![0.0; p],
+            y_next: 0.0,
+            z_next: vec![0.0; m],
+            have_next: false,
+            z_ready: false,
         };
         e.sync_overlaps();
         Ok(e)
@@ -99,6 +114,7 @@ impl FullEngine {
         Error::check_len("w (m·d)", w.len(), self.m * self.d)?;
         self.w.copy_from_slice(&w[..self.m * self.d]);
         self.renormalise();
+        self.z_ready = false;
         Ok(())
     }
 
@@ -147,6 +163,29 @@ impl FullEngine {
         self.teacher.label(&self.zv, stage1, rng)
     }
 
+    /// Draws the next sample into `x_next`, its projections and its plain label.
+    fn draw_next(&mut self, rng: &mut Rng) {
+        fill_normal(rng, &mut self.x_next);
+        match &self.v {
+            None => self.zv_next.copy_from_slice(&self.x_next[..self.p]),
+            Some(v) => {
+                gemv(
+                    self.isa,
+                    self.p,
+                    self.d,
+                    1.0,
+                    v,
+                    &self.x_next,
+                    0.0,
+                    &mut self.zv_next,
+                )
+                .expect("sizes fixed at construction");
+            }
+        }
+        self.y_next = self.teacher.label(&self.zv_next, false, rng);
+        self.have_next = true;
+    }
+
     fn check(&self, step: u64) -> Result<(), Error> {
         for i in 0..self.m {
             if !self.z[i].is_finite() {
@@ -180,11 +219,25 @@ impl SgdEngine for FullEngine {
     fn step(&mut self, step: u64, eta: f64, stage1: bool, rng: &mut Rng) -> Result<(), Error> {
         let (d, p, m) = (self.d, self.p, self.m);
         if self.batch == 1 {
-            let y = self.draw(stage1, rng);
-            gemv(self.isa, m, d, 1.0, &self.w, &self.x, 0.0, &mut self.z)?;
+            // The sample of this step: drawn at the end of the previous step (same RNG order
+            // as drawing it now: x, then the label noise).
+            if !self.have_next {
+                self.draw_next(rng);
+            }
+            core::mem::swap(&mut self.x, &mut self.x_next);
+            core::mem::swap(&mut self.zv, &mut self.zv_next);
+            let y = self.teacher.transformed(self.y_next, stage1);
+            self.have_next = false;
+            if self.z_ready {
+                core::mem::swap(&mut self.z, &mut self.z_next);
+            } else {
+                gemv(self.isa, m, d, 1.0, &self.w, &self.x, 0.0, &mut self.z)?;
+            }
+            self.z_ready = false;
             neuron_scalars(&self.act, &self.a, &self.z, y, self.loss, &mut self.s);
             self.check(step)?;
             let xn2 = sum_sq(self.isa, &self.x);
+            self.draw_next(rng);
             for i in 0..m {
                 let es = eta * self.s[i];
                 let growth = es * es * (xn2 - self.z[i] * self.z[i]);
@@ -195,16 +248,18 @@ impl SgdEngine for FullEngine {
                         value: 1.0 + growth,
                     });
                 }
+                let (al, be) = super::kernels::sphere_step_coefficients(es, self.z[i], xn2);
                 let row = &mut self.w[i * d..(i + 1) * d];
-                sphere_step(self.isa, row, &self.x, self.z[i], es, xn2);
+                // w ← αx + βw and the next pre-activation w·x_next in one pass.
+                self.z_next[i] = axpby_dot(self.isa, al, &self.x, be, row, &self.x_next);
                 if self.v.is_some() {
-                    let (al, be) = super::kernels::sphere_step_coefficients(es, self.z[i], xn2);
                     for k in 0..p {
                         let t = &mut self.m_ov[i * p + k];
                         *t = al * self.zv[k] + be * *t;
                     }
                 }
             }
+            self.z_ready = true;
         } else {
             let b = self.batch;
             self.g.fill(0.0);
@@ -257,6 +312,7 @@ impl SgdEngine for FullEngine {
         }
         if step.is_multiple_of(RENORMALISE_EVERY) {
             self.renormalise();
+            self.z_ready = false;
         }
         Ok(())
     }

@@ -55,6 +55,12 @@ impl Teacher {
         if self.noise_sd > 0.0 {
             y += self.noise_sd * normal(rng);
         }
+        self.transformed(y, stage1)
+    }
+
+    /// The stage's label from a plain label `y` ($y^2 - Ey^2$ in stage 1 under reading B).
+    #[inline]
+    pub fn transformed(&self, y: f64, stage1: bool) -> f64 {
         if stage1 && self.transform == LabelTransform::CenteredSquare {
             y * y - self.ey2
         } else {
