@@ -99,4 +99,43 @@ fuzz_target!(|data: &[u8]| {
     let mut v = vec![0.0; n];
     rnd::sphere(&mut rng, &mut v);
     assert!(v.iter().all(|x| x.is_finite()));
+
+    // Fused update + dot = axpby then dot, bit for bit, on any input.
+    if n > 0 {
+        let x: Vec<f64> = (0..n).map(|i| vals[i % vals.len()]).collect();
+        let x2: Vec<f64> = (0..n).map(|i| vals[(i + 1) % vals.len()]).collect();
+        let (alpha, beta) = (vals[0], vals[vals.len() - 1]);
+        let isa = Isa::detect();
+        let mut y1 = x2.clone();
+        la::axpby(isa, alpha, &x, beta, &mut y1);
+        let d1 = la::dot(isa, &y1, &x2);
+        let mut y2 = x2.clone();
+        let d2 = la::axpby_dot(isa, alpha, &x, beta, &mut y2, &x2);
+        assert!(d1.to_bits() == d2.to_bits() || (d1.is_nan() && d2.is_nan()));
+    }
+
+    // Text inputs of the paper modules: links and `--set` values never panic.
+    let text = String::from_utf8_lossy(&data[4..]);
+    let _ = tdlab::multi_index::Link::parse("link", &text);
+    let mut cfg = tdlab::multi_index::MultiIndexConfig::default();
+    for key in ["d", "link", "act", "kappa1", "steps", "loss", "engine"] {
+        let _ = cfg.set(key, &text);
+    }
+    let _ = cfg.validate();
+
+    // scb prox maps on arbitrary columns: no panic; the affine prox sums to 1 on moderate input.
+    if n > 0 {
+        let b: Vec<f64> = (0..n).map(|i| vals[i % vals.len()]).collect();
+        let mut out = vec![0.0; n];
+        let mut scratch = vec![0.0; n];
+        tdlab::scb::prox::proj_simplex(&b, &mut out, &mut scratch);
+        let theta = vals[0].abs().min(10.0);
+        tdlab::scb::prox::prox_l1_affine_exact(&b, if theta.is_finite() { theta } else { 0.1 }, &mut out);
+        if b.iter().all(|v| v.is_finite() && v.abs() < 1e6) && theta.is_finite() {
+            let s: f64 = out.iter().sum();
+            assert!((s - 1.0).abs() < 1e-6 * (1.0 + b.iter().map(|v| v.abs()).sum::<f64>()), "affine prox sums to {s}");
+        }
+        let mut c = b.clone();
+        let _ = tdlab::scb::prox::recenter_on_support(&mut c);
+    }
 });

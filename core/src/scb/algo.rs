@@ -32,6 +32,16 @@ pub enum AProx {
 }
 
 impl AProx {
+    /// The name `from_name` accepts.
+    pub fn name(self) -> &'static str {
+        match self {
+            AProx::SoftRecenter => "soft-recenter",
+            AProx::AffineExact => "affine-exact",
+            AProx::Simplex => "simplex",
+            AProx::SoftOnly => "soft-only",
+        }
+    }
+
     /// Parses `soft-recenter`, `affine-exact`, `simplex`, `soft-only`.
     pub fn from_name(s: &str) -> Result<AProx, Error> {
         match s {

@@ -311,7 +311,7 @@ fn pppd_params(p: &PppdConfig) -> Vec<ParamInfo> {
         ),
         param(
             "aprox",
-            format!("{:?}", p.aprox),
+            p.aprox.name().into(),
             "soft-recenter, affine-exact, simplex, soft-only",
             "prox variant",
         ),
