@@ -14,7 +14,8 @@ fn every_experiment_validates_on_both_presets() {
             let mut exp = (e.make)(preset);
             assert_eq!(exp.module(), e.module);
             assert_eq!(exp.name(), e.name, "entry name and experiment name agree");
-            exp.validate().unwrap_or_else(|err| panic!("{}/{} {preset:?}: {err}", e.module, e.name));
+            exp.validate()
+                .unwrap_or_else(|err| panic!("{}/{} {preset:?}: {err}", e.module, e.name));
             assert!(exp.items() >= 1);
             let params = exp.params();
             assert!(!params.is_empty());
@@ -23,11 +24,21 @@ fn every_experiment_validates_on_both_presets() {
                 if p.value == "auto" || p.value == "none" || p.value == "link" {
                     continue;
                 }
-                exp.set(p.name, &p.value)
-                    .unwrap_or_else(|err| panic!("{}/{} set {}={}: {err}", e.module, e.name, p.name, p.value));
+                exp.set(p.name, &p.value).unwrap_or_else(|err| {
+                    panic!("{}/{} set {}={}: {err}", e.module, e.name, p.name, p.value)
+                });
             }
-            assert_eq!(exp.params(), params, "{}/{}: round trip changed the parameters", e.module, e.name);
-            assert!(matches!(exp.set("no_such_key", "1"), Err(Error::UnknownName { .. })));
+            assert_eq!(
+                exp.params(),
+                params,
+                "{}/{}: round trip changed the parameters",
+                e.module,
+                e.name
+            );
+            assert!(matches!(
+                exp.set("no_such_key", "1"),
+                Err(Error::UnknownName { .. })
+            ));
         }
     }
 }
