@@ -900,3 +900,33 @@ fn fast_full_ode_rhs_matches_the_direct_sums() {
         assert!(max_diff(&fast, &slow) <= 1e-12 * scale, "P {p} m {m}");
     }
 }
+
+#[test]
+fn grassmann_distance_closed_cases() {
+    use tdlab::multi_index::metrics::grassmann_distance;
+    // P = 2, m = 3: neuron 0 = cos a e1 + sin a e3, neuron 1 = cos b e2 + sin b e4, neuron 2 far
+    // outside (s = 0.01). Principal angles a and b: distance √(a² + b²).
+    let (a, b) = (0.3f64, 0.7f64);
+    let p = 2;
+    let m = 3;
+    let m_ov = vec![a.cos(), 0.0, 0.0, b.cos(), 0.1, 0.0];
+    let w = [
+        [a.cos(), 0.0, a.sin(), 0.0, 0.0],
+        [0.0, b.cos(), 0.0, b.sin(), 0.0],
+        [0.1, 0.0, 0.0, 0.0, (1.0f64 - 0.01).sqrt()],
+    ];
+    let mut q = vec![0.0; m * m];
+    for i in 0..m {
+        for j in 0..m {
+            q[i * m + j] = (0..5).map(|t| w[i][t] * w[j][t]).sum();
+        }
+    }
+    let d = grassmann_distance(&m_ov, &q, p, m);
+    assert!((d - (a * a + b * b).sqrt()).abs() < 1e-12, "{d}");
+    // Neurons at ±e_k: 0 (sign and order do not matter).
+    let m_ov = vec![0.0, -1.0, 1.0, 0.0];
+    let q = vec![1.0, 0.0, 0.0, 1.0];
+    assert!(grassmann_distance(&m_ov, &q, 2, 2).abs() < 1e-7);
+    // Fewer neurons than directions: undefined.
+    assert!(grassmann_distance(&[1.0, 0.0], &[1.0], 2, 1).is_nan());
+}

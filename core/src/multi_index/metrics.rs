@@ -51,3 +51,52 @@ pub fn coverage_probability(p: usize, m: usize) -> f64 {
     }
     total
 }
+
+/// Grassmann distance between span$(V^*)$ and the span of the $P$ neurons with the largest
+/// subspace mass: $\sqrt{\sum_i\theta_i^2}$ with $\cos\theta_i$ the singular values of
+/// $M_{\rm sel}L^{-\top}$, $Q_{\rm sel} = LL^\top$. NaN when $m < P$ or the selected neurons are
+/// linearly dependent. `q` is the full $m\times m$ Gram matrix.
+pub fn grassmann_distance(m_ov: &[f64], q: &[f64], p: usize, m: usize) -> f64 {
+    use alloc::vec;
+    use alloc::vec::Vec;
+    if m < p {
+        return f64::NAN;
+    }
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| subspace_mass(m_ov, p, b).total_cmp(&subspace_mass(m_ov, p, a)));
+    let sel = &order[..p];
+    let mut l = vec![0.0; p * p];
+    for (a, &i) in sel.iter().enumerate() {
+        for (b, &j) in sel.iter().enumerate() {
+            l[a * p + b] = q[i * m + j];
+        }
+    }
+    if crate::linalg::cholesky(&mut l, p).is_err() {
+        return f64::NAN;
+    }
+    // X = M_sel L^{-T}: row k of M_sel (over the selected neurons) solved against L.
+    let mut x = vec![0.0; p * p];
+    for k in 0..p {
+        // Solve L y = m_k (forward substitution), m_k[a] = M_{k, sel[a]}; then X[k, :] = y.
+        for a in 0..p {
+            let mut v = m_ov[sel[a] * p + k];
+            for b in 0..a {
+                v -= l[a * p + b] * x[k * p + b];
+            }
+            x[k * p + a] = v / l[a * p + a];
+        }
+    }
+    let mut work = vec![0.0; p * p];
+    let mut sv = vec![0.0; p];
+    if crate::linalg::singular_values(&x, p, p, &mut work, &mut sv).is_err() {
+        return f64::NAN;
+    }
+    libm::sqrt(
+        sv.iter()
+            .map(|&c| {
+                let t = libm::acos(c.clamp(-1.0, 1.0));
+                t * t
+            })
+            .sum::<f64>(),
+    )
+}

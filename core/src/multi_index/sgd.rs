@@ -280,8 +280,9 @@ fn log(
     let mu_min = med.iter().copied().fold(f64::INFINITY, f64::min);
     let mu_med = median_in_place(med);
     let cov = coverage(m_ov, p, m);
+    engine.gram(q);
+    let grassmann = super::metrics::grassmann_distance(m_ov, q, p, m);
     let ridge = if cfg.log_ridge {
-        engine.gram(q);
         pop.ridge(m_ov, q, cfg.ridge_lambda, a_buf, scratch)?
     } else {
         f64::NAN
@@ -293,9 +294,11 @@ fn log(
         ("mu_min", mu_min),
         ("coverage", cov),
         ("stage", if stage1 { 1.0 } else { 2.0 }),
+        ("grassmann", grassmann),
+        ("samples", (step * cfg.batch as u64) as f64),
         ("ridge_loss", ridge),
     ];
-    let n = if cfg.log_ridge { 7 } else { 6 };
+    let n = if cfg.log_ridge { 9 } else { 8 };
     observer.record(&Record {
         step,
         values: &values[..n],
