@@ -19,6 +19,25 @@ use alloc::vec::Vec;
 /// Steps between exact renormalisations.
 pub const RENORMALISE_EVERY: u64 = 1024;
 
+/// Draws $x\sim N(0,I_d)$ into `x`, its projections $V^{*\top}x$ into `zv` (the first $P$
+/// coordinates for the identity basis), and returns its plain label (noise included).
+fn draw_sample(
+    isa: Isa,
+    v: Option<&[f64]>,
+    teacher: &Teacher,
+    x: &mut [f64],
+    zv: &mut [f64],
+    rng: &mut Rng,
+) -> f64 {
+    fill_normal(rng, x);
+    let (p, d) = (zv.len(), x.len());
+    match v {
+        None => zv.copy_from_slice(&x[..p]),
+        Some(v) => gemv(isa, p, d, 1.0, v, x, 0.0, zv).expect("sizes fixed at construction"),
+    }
+    teacher.label(zv, false, rng)
+}
+
 /// The $d$-dimensional engine.
 #[derive(Clone, Debug)]
 pub struct FullEngine {
@@ -150,39 +169,29 @@ impl FullEngine {
         self.sync_overlaps();
     }
 
-    /// Draws $x$, projects it on $V^*$ and labels it.
+    /// Draws this step's sample into `x`/`zv` and returns its stage label (batches > 1).
     fn draw(&mut self, stage1: bool, rng: &mut Rng) -> f64 {
-        fill_normal(rng, &mut self.x);
-        match &self.v {
-            None => self.zv.copy_from_slice(&self.x[..self.p]),
-            Some(v) => {
-                gemv(self.isa, self.p, self.d, 1.0, v, &self.x, 0.0, &mut self.zv)
-                    .expect("sizes fixed at construction");
-            }
-        }
-        self.teacher.label(&self.zv, stage1, rng)
+        let y = draw_sample(
+            self.isa,
+            self.v.as_deref(),
+            &self.teacher,
+            &mut self.x,
+            &mut self.zv,
+            rng,
+        );
+        self.teacher.transformed(y, stage1)
     }
 
     /// Draws the next sample into `x_next`, its projections and its plain label.
     fn draw_next(&mut self, rng: &mut Rng) {
-        fill_normal(rng, &mut self.x_next);
-        match &self.v {
-            None => self.zv_next.copy_from_slice(&self.x_next[..self.p]),
-            Some(v) => {
-                gemv(
-                    self.isa,
-                    self.p,
-                    self.d,
-                    1.0,
-                    v,
-                    &self.x_next,
-                    0.0,
-                    &mut self.zv_next,
-                )
-                .expect("sizes fixed at construction");
-            }
-        }
-        self.y_next = self.teacher.label(&self.zv_next, false, rng);
+        self.y_next = draw_sample(
+            self.isa,
+            self.v.as_deref(),
+            &self.teacher,
+            &mut self.x_next,
+            &mut self.zv_next,
+            rng,
+        );
         self.have_next = true;
     }
 
@@ -344,19 +353,20 @@ impl SgdEngine for FullEngine {
 
     fn sample_features(&self, rng: &mut Rng, phi: &mut [f64]) -> f64 {
         let mut x = vec![0.0; self.d];
-        fill_normal(rng, &mut x);
         let mut zv = vec![0.0; self.p];
-        match &self.v {
-            None => zv.copy_from_slice(&x[..self.p]),
-            Some(v) => {
-                gemv(self.isa, self.p, self.d, 1.0, v, &x, 0.0, &mut zv).expect("sizes fixed");
-            }
-        }
+        let y = draw_sample(
+            self.isa,
+            self.v.as_deref(),
+            &self.teacher,
+            &mut x,
+            &mut zv,
+            rng,
+        );
         for i in 0..self.m {
             let z = dot(self.isa, &self.w[i * self.d..(i + 1) * self.d], &x);
             phi[i] = self.act.value(z);
         }
-        self.teacher.label(&zv, false, rng)
+        y
     }
 
     fn norm_error(&self) -> f64 {
