@@ -12,6 +12,33 @@ use crate::random::{ChiSquared, Rng, fill_normal};
 use alloc::vec;
 use alloc::vec::Vec;
 
+/// One classical Runge–Kutta step of $\dot x = f(x)$ in place; `buf` holds the four stages and
+/// the intermediate state ($\ge 5n$ values).
+fn rk4_step(x: &mut [f64], dt: f64, buf: &mut [f64], mut f: impl FnMut(&[f64], &mut [f64])) {
+    let n = x.len();
+    let (k1, rest) = buf.split_at_mut(n);
+    let (k2, rest) = rest.split_at_mut(n);
+    let (k3, rest) = rest.split_at_mut(n);
+    let (k4, rest) = rest.split_at_mut(n);
+    let tmp = &mut rest[..n];
+    f(x, k1);
+    for t in 0..n {
+        tmp[t] = x[t] + 0.5 * dt * k1[t];
+    }
+    f(tmp, k2);
+    for t in 0..n {
+        tmp[t] = x[t] + 0.5 * dt * k2[t];
+    }
+    f(tmp, k3);
+    for t in 0..n {
+        tmp[t] = x[t] + dt * k3[t];
+    }
+    f(tmp, k4);
+    for t in 0..n {
+        x[t] += dt / 6.0 * (k1[t] + 2.0 * k2[t] + 2.0 * k3[t] + k4[t]);
+    }
+}
+
 /// Exact initial overlaps of a uniform $w\in S^{d-1}$ with $P$ orthonormal directions:
 /// $M = g/\sqrt{\|g\|^2+\chi^2_{d-P}}$, $g\sim N(0,I_P)$ (§6.3).
 pub fn initial_overlaps(rng: &mut Rng, d: usize, out: &mut [f64]) -> Result<(), Error> {
@@ -39,11 +66,8 @@ pub struct NeuronOde<'a> {
     pub pop: Population<'a>,
     /// $a_0$ (time scale).
     pub a0: f64,
-    k1: Vec<f64>,
-    k2: Vec<f64>,
-    k3: Vec<f64>,
-    k4: Vec<f64>,
-    tmp: Vec<f64>,
+    /// RK4 stages and the intermediate state ($5P$).
+    buf: Vec<f64>,
 }
 
 impl<'a> NeuronOde<'a> {
@@ -53,11 +77,7 @@ impl<'a> NeuronOde<'a> {
         NeuronOde {
             pop,
             a0,
-            k1: vec![0.0; p],
-            k2: vec![0.0; p],
-            k3: vec![0.0; p],
-            k4: vec![0.0; p],
-            tmp: vec![0.0; p],
+            buf: vec![0.0; 5 * p],
         }
     }
 
@@ -76,33 +96,9 @@ impl<'a> NeuronOde<'a> {
 
     /// One RK4 step of size `dt` in place.
     pub fn step(&mut self, m: &mut [f64], dt: f64) {
-        let p = m.len();
-        let mut k1 = core::mem::take(&mut self.k1);
-        let mut k2 = core::mem::take(&mut self.k2);
-        let mut k3 = core::mem::take(&mut self.k3);
-        let mut k4 = core::mem::take(&mut self.k4);
-        let mut tmp = core::mem::take(&mut self.tmp);
-        self.rhs(m, &mut k1);
-        for k in 0..p {
-            tmp[k] = m[k] + 0.5 * dt * k1[k];
-        }
-        self.rhs(&tmp, &mut k2);
-        for k in 0..p {
-            tmp[k] = m[k] + 0.5 * dt * k2[k];
-        }
-        self.rhs(&tmp, &mut k3);
-        for k in 0..p {
-            tmp[k] = m[k] + dt * k3[k];
-        }
-        self.rhs(&tmp, &mut k4);
-        for k in 0..p {
-            m[k] += dt / 6.0 * (k1[k] + 2.0 * k2[k] + 2.0 * k3[k] + k4[k]);
-        }
-        self.k1 = k1;
-        self.k2 = k2;
-        self.k3 = k3;
-        self.k4 = k4;
-        self.tmp = tmp;
+        let mut buf = core::mem::take(&mut self.buf);
+        rk4_step(m, dt, &mut buf, |x, out| self.rhs(x, out));
+        self.buf = buf;
     }
 }
 
@@ -327,31 +323,8 @@ impl<'a> FullOde<'a> {
 
     /// One RK4 step of size `dt` on `x = [M; Q]`.
     pub fn step(&mut self, x: &mut [f64], dt: f64) {
-        let n = self.state_len();
         let mut buf = core::mem::take(&mut self.buf);
-        {
-            let (k1, rest) = buf.split_at_mut(n);
-            let (k2, rest) = rest.split_at_mut(n);
-            let (k3, rest) = rest.split_at_mut(n);
-            let (k4, rest) = rest.split_at_mut(n);
-            let tmp = &mut rest[..n];
-            self.rhs(x, k1);
-            for t in 0..n {
-                tmp[t] = x[t] + 0.5 * dt * k1[t];
-            }
-            self.rhs(tmp, k2);
-            for t in 0..n {
-                tmp[t] = x[t] + 0.5 * dt * k2[t];
-            }
-            self.rhs(tmp, k3);
-            for t in 0..n {
-                tmp[t] = x[t] + dt * k3[t];
-            }
-            self.rhs(tmp, k4);
-            for t in 0..n {
-                x[t] += dt / 6.0 * (k1[t] + 2.0 * k2[t] + 2.0 * k3[t] + k4[t]);
-            }
-        }
+        rk4_step(x, dt, &mut buf, |s, out| self.rhs(s, out));
         self.buf = buf;
     }
 }
