@@ -1,6 +1,6 @@
 //! Metrics of spec §9.5 for a value matrix and an attention matrix (linear $A$ or softmax$(W)$).
 
-use super::population::{alpha, bayes_loss, beta, correlation, pop_loss, pop_stats};
+use super::population::{bayes_loss, correlation, p_tilde_norm_d2, pop_loss, pop_stats};
 use super::task::ScbTask;
 
 /// The metrics logged through the observer.
@@ -111,8 +111,8 @@ impl ScbMetrics {
             dist_q: libm::sqrt(dq),
             rel_dist_q: libm::sqrt(dq / nq),
             corr: correlation(task, v),
-            alpha: alpha(task, v),
-            beta: beta(task, v),
+            alpha: stats.ip / p_tilde_norm_d2(task),
+            beta: stats.ip / stats.var_v,
             var_v: stats.var_v,
             nnz_per_col: nnz / nf,
             supp_precision: if nnz > 0.0 { on / nnz } else { 0.0 },
