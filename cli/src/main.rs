@@ -156,28 +156,30 @@ impl CliError {
 
     /// A configuration error from the core: usage (exit 2) when it is about input.
     pub fn from_config(e: tdlab::Error) -> Self {
-        use tdlab::Error as E;
-        match e {
-            E::InvalidParameter { .. } | E::UnknownName { .. } | E::Malformed { .. } => {
-                CliError::usage(e.to_string())
-            }
-            other => CliError::run(other.to_string()),
+        if is_input_error(&e) {
+            CliError::usage(e.to_string())
+        } else {
+            CliError::run(e.to_string())
         }
     }
 
     /// An error while running `what`: input errors stay usage errors, the rest are run failures.
     pub fn from_run(e: tdlab::Error, what: &str) -> Self {
-        let usage = matches!(
-            e,
-            tdlab::Error::InvalidParameter { .. }
-                | tdlab::Error::UnknownName { .. }
-                | tdlab::Error::Malformed { .. }
-        );
         let msg = format!("{what}: {e}");
-        if usage {
+        if is_input_error(&e) {
             CliError::usage(msg)
         } else {
             CliError::run(msg)
         }
     }
+}
+
+/// Whether a core error is about the user's input (a parameter, a name, unparsable text).
+fn is_input_error(e: &tdlab::Error) -> bool {
+    matches!(
+        e,
+        tdlab::Error::InvalidParameter { .. }
+            | tdlab::Error::UnknownName { .. }
+            | tdlab::Error::Malformed { .. }
+    )
 }
