@@ -235,3 +235,16 @@ pub fn mean_se(v: &[f64]) -> (f64, f64) {
     let var = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0);
     (mean, (var / n).sqrt())
 }
+
+/// FNV-1a hash of a list of 64-bit words (little-endian bytes): the fingerprint of a golden
+/// trajectory, so a bit-exact regression needs one constant.
+pub fn fnv(bits: &[u64]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bits {
+        for byte in b.to_le_bytes() {
+            h ^= u64::from(byte);
+            h = h.wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    h
+}

@@ -14,7 +14,7 @@ use tdlab::random::{Streams, fill_normal, sphere};
 use tdlab::run::{Experiment, NullObserver, Preset, run_serial};
 use tdlab::special::{GaussHermite, HermiteSeries, SeriesEval, h_n, series_and_deriv};
 use tdlab::stats::{ks_two_sample, mean_se, median};
-use tdlab_tests::rng;
+use tdlab_tests::{fnv, rng};
 
 fn entry(name: &str) -> Box<dyn Experiment> {
     let e = experiments().into_iter().find(|e| e.name == name).unwrap();
@@ -813,17 +813,6 @@ fn trajectory_bits(engine: &str, threads: usize) -> Vec<u64> {
         }
     });
     results.concat()
-}
-
-fn fnv(bits: &[u64]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bits {
-        for byte in b.to_le_bytes() {
-            h ^= u64::from(byte);
-            h = h.wrapping_mul(0x100_0000_01b3);
-        }
-    }
-    h
 }
 
 /// Value-breaking changes (any change of these hashes) go in the CHANGELOG.

@@ -11,7 +11,7 @@ use tdlab::scb::prox::{
     precond_v, proj_simplex, proj_v, prox_l1_affine_exact, recenter_on_support, soft_thr,
 };
 use tdlab::scb::*;
-use tdlab_tests::{mean_se, rng};
+use tdlab_tests::{fnv, mean_se, rng};
 
 fn task(seed: u64) -> ScbTask {
     ScbTask::random(&quick_task(), &mut rng(seed)).unwrap()
@@ -568,17 +568,6 @@ fn golden_bits(threads: usize) -> Vec<u64> {
         }
     });
     out.concat()
-}
-
-fn fnv(bits: &[u64]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bits {
-        for byte in b.to_le_bytes() {
-            h ^= u64::from(byte);
-            h = h.wrapping_mul(0x100_0000_01b3);
-        }
-    }
-    h
 }
 
 /// Value-breaking changes (any change of this hash) go in the CHANGELOG.
