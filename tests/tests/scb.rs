@@ -3,7 +3,7 @@
 
 use tdlab::Error;
 use tdlab::random::Streams;
-use tdlab::run::{NullObserver, Preset, run_serial};
+use tdlab::run::{Experiment, NullObserver, Preset, run_serial};
 use tdlab::scb::population::{
     bayes_loss, p_tilde_norm_d2, pop_grads, pop_loss, pop_stats, value_stats,
 };
@@ -606,3 +606,108 @@ fn sampler_golden_values() {
 }
 
 const GOLDEN_SAMPLER: u64 = 7_383_705_440_474_611_905;
+
+/// Transfer (§5.6): the finetune starts on the downstream constraint set, from P itself when
+/// θ = 1, with uniform or pretrained attention.
+#[test]
+fn finetune_start_projects_with_the_downstream_mu() {
+    let cfg = TaskConfig {
+        t: 64,
+        ..transfer_task()
+    };
+    for seed in 0..4 {
+        let base = ScbTask::random(&cfg, &mut rng(seed)).unwrap();
+        let pre = LinModel {
+            v: base.p.clone(),
+            a: base.qmat.clone(),
+        };
+        // θ = 1 keeps P, so μ' = μ and Π'_V(P) = P.
+        let same = ScbTask::related(&base, &cfg, 1.0, &mut rng(100 + seed)).unwrap();
+        let m = finetune_start(&pre, &same, false);
+        assert!(max_diff(&m.v, &base.p) < 1e-14, "Π'(P) ≠ P at θ = 1");
+        assert!(m.a.iter().all(|&x| x == 1.0 / 64.0), "A0 not uniform");
+        // θ = 0.5: V0 satisfies 1ᵀV = 1ᵀ and Vμ' = μ' with the downstream μ'.
+        let other = ScbTask::related(&base, &cfg, 0.5, &mut rng(200 + seed)).unwrap();
+        assert!(
+            max_diff(&other.mu, &base.mu) > 1e-3,
+            "μ' should differ from μ"
+        );
+        let m = finetune_start(&pre, &other, true);
+        let n = cfg.n;
+        for j in 0..n {
+            let col: f64 = m.v[j * n..(j + 1) * n].iter().sum();
+            assert!((col - 1.0).abs() < 1e-14, "column {j} sums to {col}");
+        }
+        for i in 0..n {
+            let vmu: f64 = (0..n).map(|j| m.v[j * n + i] * other.mu[j]).sum();
+            assert!((vmu - other.mu[i]).abs() < 1e-14, "(Vμ')_{i} = {vmu}");
+        }
+        // Π'_V is the orthogonal projection, so V0 is P's closest point of the set; the
+        // downstream P' lies in the set, hence ‖V0 − P'‖ ≤ ‖P − P'‖.
+        let d0 = max_diff(&m.v, &other.p);
+        let dist = |a: &[f64], b: &[f64]| -> f64 {
+            a.iter()
+                .zip(b)
+                .map(|(x, y)| (x - y) * (x - y))
+                .sum::<f64>()
+                .sqrt()
+        };
+        assert!(
+            dist(&m.v, &other.p) <= dist(&base.p, &other.p) + 1e-14,
+            "{d0}"
+        );
+        assert_eq!(m.a, base.qmat, "keep_attention must keep A_pre");
+    }
+}
+
+/// Transfer runs with both pretrained models; a diverging arm is reported (C6 fails on that
+/// instance), not turned into an error; bad options are named.
+#[test]
+fn transfer_options_and_diverging_arms() {
+    let small = |e: &mut Transfer| {
+        for (k, v) in [
+            ("t", "32"),
+            ("thetas", "0.7"),
+            ("replicas", "1"),
+            ("k1", "4"),
+            ("b1", "256"),
+            ("k2", "6"),
+            ("b2", "128"),
+            ("pretrain_k2", "5"),
+            ("two_stage_theta", "NaN"),
+        ] {
+            e.set(k, v).unwrap();
+        }
+    };
+    let mut e = Transfer::new(Preset::Quick);
+    small(&mut e);
+    e.set("pretrained", "trained").unwrap();
+    let s = run_serial(&e, 1, &mut NullObserver).unwrap();
+    let row = &s.table.rows[0];
+    let col = |name: &str| row[s.table.columns.iter().position(|c| c == name).unwrap()];
+    assert!(col("pretrain_excess").is_finite());
+    assert!(col("finetune_excess").is_finite() && col("finetune_diverged_at").is_nan());
+    // A step size far beyond the stability limit: both stage-2 arms diverge at once.
+    e.set("eta_v", "1e8").unwrap();
+    e.set("pretrained", "exact").unwrap();
+    let s = run_serial(&e, 1, &mut NullObserver).unwrap();
+    let row = &s.table.rows[0];
+    let col = |name: &str| row[s.table.columns.iter().position(|c| c == name).unwrap()];
+    assert!(col("finetune_diverged_at") >= 1.0 && col("finetune_excess") == f64::INFINITY);
+    assert_eq!(col("c6_holds"), 0.0);
+    assert!(!s.claims[0].pass);
+    for (key, value) in [
+        ("pretrained", "pretend"),
+        ("keep_attention", "maybe"),
+        ("pretrain_k2", "-1"),
+    ] {
+        let err = Transfer::new(Preset::Quick).set(key, value).unwrap_err();
+        assert!(err.to_string().contains(key), "{key}: {err}");
+    }
+    let mut e = Transfer::new(Preset::Quick);
+    e.set("thetas", "1.5").unwrap();
+    assert!(matches!(
+        e.validate(),
+        Err(Error::InvalidParameter { name: "thetas", .. })
+    ));
+}

@@ -3,7 +3,6 @@
 use super::algo::{LinModel, Logger, PppdConfig, Trace, run_pppd, run_sgd, run_softmax};
 use super::metrics::ScbMetrics;
 use super::population::{bayes_loss, correlation, pop_grads, pop_loss, pop_stats};
-use super::prox::proj_v;
 use super::task::{Batch, Sampler, ScbTask, TaskConfig, Weights};
 use crate::Error;
 use crate::random::{Rng, Streams};
@@ -64,9 +63,9 @@ pub fn experiments() -> Vec<ExperimentEntry> {
         ),
         e(
             "transfer",
-            "C6 (open, not in reproduce): finetuning from a related task skips stage 1",
+            "C6 (not in reproduce: fails on ~1 instance in 10 with the spec settings): finetuning skips stage 1",
             false,
-            |p| Box::new(Transfer::new(p)),
+            |p| Box::new(super::transfer::Transfer::new(p)),
         ),
     ]
 }
@@ -97,11 +96,11 @@ pub fn transfer_task() -> TaskConfig {
 
 /// Data streams of an item: the task comes from the item's stream; arm `j` draws its data from
 /// stream `j` of a seed taken from it, so all arms of a replica share the task.
-fn arm_streams(rng: &mut Rng) -> Streams {
+pub(super) fn arm_streams(rng: &mut Rng) -> Streams {
     Streams::new(rng.next_u64())
 }
 
-fn logger<'a>(
+pub(super) fn logger<'a>(
     obs: &'a mut dyn Observer,
     trace: &'a mut Trace,
     every: usize,
@@ -116,11 +115,11 @@ fn logger<'a>(
     }
 }
 
-fn flat(trace: &Trace) -> Vec<f64> {
+pub(super) fn flat(trace: &Trace) -> Vec<f64> {
     trace.rows.iter().flat_map(|r| r.iter().copied()).collect()
 }
 
-fn rows4(v: &[f64]) -> Vec<[f64; 4]> {
+pub(super) fn rows4(v: &[f64]) -> Vec<[f64; 4]> {
     v.chunks_exact(4)
         .map(|c| [c[0], c[1], c[2], c[3]])
         .collect()
@@ -146,7 +145,7 @@ const PPPD_KEYS: [&str; 6] = [
     "pppd_mass",
 ];
 
-fn param(
+pub(super) fn param(
     name: &'static str,
     value: String,
     allowed: &'static str,
@@ -160,7 +159,7 @@ fn param(
     }
 }
 
-fn check_replicas(r: usize) -> Result<(), Error> {
+pub(super) fn check_replicas(r: usize) -> Result<(), Error> {
     if r < 1 {
         Err(Error::invalid("replicas", r as f64, "≥ 1"))
     } else {
@@ -219,7 +218,7 @@ impl FigSgd {
     }
 }
 
-fn set_task(task: &mut TaskConfig, key: &str, value: &str) -> Result<bool, Error> {
+pub(super) fn set_task(task: &mut TaskConfig, key: &str, value: &str) -> Result<bool, Error> {
     match key {
         "n" => task.n = parse_count("n", value, 2, "in 2..=4096")? as usize,
         "t" => task.t = parse_count("t", value, 1, "in 1..=2^20")? as usize,
@@ -244,7 +243,7 @@ fn set_task(task: &mut TaskConfig, key: &str, value: &str) -> Result<bool, Error
     Ok(true)
 }
 
-fn task_params(t: &TaskConfig) -> Vec<ParamInfo> {
+pub(super) fn task_params(t: &TaskConfig) -> Vec<ParamInfo> {
     vec![
         param("n", t.n.to_string(), "2..=4096", "vocabulary size N"),
         param("t", t.t.to_string(), "1..=2^20", "context length T"),
@@ -270,7 +269,7 @@ fn task_params(t: &TaskConfig) -> Vec<ParamInfo> {
     ]
 }
 
-fn set_pppd(p: &mut PppdConfig, key: &str, value: &str) -> Result<bool, Error> {
+pub(super) fn set_pppd(p: &mut PppdConfig, key: &str, value: &str) -> Result<bool, Error> {
     let key = key
         .strip_prefix("stage1.")
         .or_else(|| key.strip_prefix("stage2."))
@@ -292,7 +291,7 @@ fn set_pppd(p: &mut PppdConfig, key: &str, value: &str) -> Result<bool, Error> {
     Ok(true)
 }
 
-fn pppd_params(p: &PppdConfig) -> Vec<ParamInfo> {
+pub(super) fn pppd_params(p: &PppdConfig) -> Vec<ParamInfo> {
     vec![
         param("k1", p.k1.to_string(), "≥ 0", "stage-1 steps"),
         param("b1", p.b1.to_string(), "≥ 1", "stage-1 batch"),
@@ -1385,298 +1384,6 @@ impl Experiment for L1Ablation {
             },
             claims,
             figures: vec![],
-            notes: vec![],
-        })
-    }
-}
-
-// ------------------------------------------------------------------ transfer (C6)
-
-/// Finetuning a pretrained model on a related task against training from scratch.
-#[derive(Clone, Debug)]
-pub struct Transfer {
-    /// Task scale.
-    pub task: TaskConfig,
-    /// Task similarities θ.
-    pub thetas: Vec<f64>,
-    /// PPPD settings (stage 2 is the finetune budget).
-    pub pppd: PppdConfig,
-    /// Run scratch two-stage PPPD at this θ (for the figure; NaN: never).
-    pub two_stage_theta: f64,
-    /// Replicas.
-    pub replicas: usize,
-}
-
-impl Transfer {
-    /// Presets.
-    pub fn new(preset: Preset) -> Self {
-        let thetas = match preset {
-            Preset::Quick => vec![0.0, 0.5, 0.7],
-            Preset::Full => vec![0.0, 0.3, 0.5, 0.7, 0.9],
-        };
-        // The spec's §5.7 transfer settings. C6 is not robust with them (see the issue note:
-        // finetuning misses 0.1× on rare-token columns and when the σ_V² floor from V0 binds;
-        // scratch stage 2 does not always run away), so `transfer` is not in `reproduce` yet.
-        let pppd = PppdConfig::transfer();
-        Transfer {
-            task: transfer_task(),
-            thetas,
-            pppd,
-            two_stage_theta: 0.7,
-            replicas: 2,
-        }
-    }
-}
-
-impl Experiment for Transfer {
-    fn module(&self) -> &'static str {
-        "scb"
-    }
-    fn name(&self) -> &'static str {
-        "transfer"
-    }
-    fn about(&self) -> &'static str {
-        "finetuning skips stage 1"
-    }
-    fn params(&self) -> Vec<ParamInfo> {
-        let mut v = task_params(&self.task);
-        v.extend(pppd_params(&self.pppd));
-        v.extend([
-            param(
-                "thetas",
-                format_list(&self.thetas),
-                "list, each in [0, 1]",
-                "task similarity θ",
-            ),
-            param(
-                "two_stage_theta",
-                format!("{}", self.two_stage_theta),
-                "a θ of the list, or NaN",
-                "θ with a scratch two-stage arm",
-            ),
-            param("replicas", self.replicas.to_string(), "≥ 1", "replicas"),
-        ]);
-        v
-    }
-    fn set(&mut self, key: &str, value: &str) -> Result<(), Error> {
-        if set_task(&mut self.task, key, value)? || set_pppd(&mut self.pppd, key, value)? {
-            return Ok(());
-        }
-        match key {
-            "thetas" => self.thetas = parse_real_list("thetas", value)?,
-            "two_stage_theta" => {
-                self.two_stage_theta = value.trim().parse().map_err(|_| Error::Malformed {
-                    name: "two_stage_theta",
-                    got: value.into(),
-                    expected: "a number",
-                })?
-            }
-            "replicas" => self.replicas = parse_count("replicas", value, 1, "≥ 1")? as usize,
-            _ => {
-                return Err(unknown_key(
-                    key,
-                    "task keys, PPPD keys, thetas, two_stage_theta, replicas",
-                ));
-            }
-        }
-        Ok(())
-    }
-    fn validate(&self) -> Result<(), Error> {
-        self.task.validate()?;
-        self.pppd.validate()?;
-        for &th in &self.thetas {
-            if !(0.0..=1.0).contains(&th) {
-                return Err(Error::invalid("thetas", th, "in [0, 1]"));
-            }
-        }
-        check_replicas(self.replicas)
-    }
-    fn items(&self) -> usize {
-        self.thetas.len() * self.replicas
-    }
-    fn stream_of(&self, item: usize) -> u64 {
-        (item % self.replicas) as u64
-    }
-    fn item_label(&self, item: usize) -> Vec<(&'static str, f64)> {
-        vec![
-            ("theta", self.thetas[item / self.replicas]),
-            ("replica", (item % self.replicas) as f64),
-        ]
-    }
-    fn item_steps(&self, _: usize) -> u64 {
-        (2 * self.pppd.k2 + self.pppd.k1) as u64
-    }
-    fn run_item(
-        &self,
-        item: usize,
-        rng: &mut Rng,
-        obs: &mut dyn Observer,
-    ) -> Result<ItemResult, Error> {
-        self.validate()?;
-        let theta = self.thetas[item / self.replicas];
-        // The base task is shared by every θ of a replica (paired streams); the related task
-        // is drawn from a θ-specific stream.
-        let base = ScbTask::random(&self.task, rng)?;
-        let streams = arm_streams(rng);
-        let task = ScbTask::related(
-            &base,
-            &self.task,
-            theta,
-            &mut streams.stream(100 + (item / self.replicas) as u64),
-        )?;
-        let (rho, rho_d) = base.correlation(&task);
-        let sampler = Sampler::new(&task)?;
-        let finetune_cfg = PppdConfig { k1: 0, ..self.pppd };
-        // Finetune from the exact pretrained V = P, re-projected with μ'.
-        let mut ft = LinModel::scratch(&task);
-        ft.v.copy_from_slice(&base.p);
-        let mut xm = vec![0.0; task.n];
-        proj_v(&mut ft.v, &task.mu, &mut xm);
-        let init_excess = ScbMetrics::of(&task, &ft.v, &ft.a).excess_pop_loss;
-        let mut tr_ft = Trace::default();
-        let mft = run_pppd(
-            &task,
-            &sampler,
-            &finetune_cfg,
-            &mut ft,
-            &mut streams.stream(0),
-            &mut logger(obs, &mut tr_ft, 5, 0.0),
-        )?;
-        // Scratch, stage 2 only.
-        let mut sc = LinModel::scratch(&task);
-        let mut tr_sc = Trace::default();
-        let (sc_excess, sc_div) = match run_pppd(
-            &task,
-            &sampler,
-            &finetune_cfg,
-            &mut sc,
-            &mut streams.stream(1),
-            &mut logger(obs, &mut tr_sc, 5, 1.0),
-        ) {
-            Ok(m) => (m.excess_pop_loss, f64::NAN),
-            Err(Error::Diverged { step, .. }) => (f64::INFINITY, step as f64),
-            Err(e) => return Err(e),
-        };
-        let mut vectors = vec![
-            ("finetune_trace", flat(&tr_ft)),
-            ("scratch2_trace", flat(&tr_sc)),
-        ];
-        let mut two_excess = f64::NAN;
-        if libm::fabs(theta - self.two_stage_theta) < 1e-12 {
-            let mut m2 = LinModel::scratch(&task);
-            let mut tr2 = Trace::default();
-            if let Ok(m) = run_pppd(
-                &task,
-                &sampler,
-                &self.pppd,
-                &mut m2,
-                &mut streams.stream(2),
-                &mut logger(obs, &mut tr2, 5, 2.0),
-            ) {
-                two_excess = m.excess_pop_loss;
-            }
-            vectors.push(("two_stage_trace", flat(&tr2)));
-        }
-        Ok(ItemResult {
-            scalars: vec![
-                ("theta", theta),
-                ("rho", rho),
-                ("rho_d", rho_d),
-                ("finetune_init_excess", init_excess),
-                ("finetune_excess", mft.excess_pop_loss),
-                ("finetune_dist_q", mft.dist_q),
-                ("finetune_dist_p", mft.dist_p),
-                ("scratch2_excess", sc_excess),
-                ("scratch2_diverged_at", sc_div),
-                ("two_stage_excess", two_excess),
-            ],
-            vectors,
-        })
-    }
-    fn summarize(&self, results: &[ItemResult]) -> Result<Summary, Error> {
-        let mut rows = Vec::new();
-        let mut pass = true;
-        let mut parts = Vec::new();
-        let mut checked = 0;
-        for r in results {
-            let g = |k: &str| r.scalar(k);
-            rows.push(vec![
-                g("theta"),
-                g("rho"),
-                g("rho_d"),
-                g("finetune_init_excess"),
-                g("finetune_excess"),
-                g("finetune_dist_p"),
-                g("finetune_dist_q"),
-                g("scratch2_excess"),
-                g("scratch2_diverged_at"),
-                g("two_stage_excess"),
-            ]);
-            if g("theta") >= 0.5 - 1e-12 {
-                checked += 1;
-                let ft_ok = g("finetune_excess") <= 0.1 * g("finetune_init_excess");
-                let sc_ok = !g("scratch2_diverged_at").is_nan()
-                    || g("scratch2_excess") >= 10.0 * g("finetune_excess");
-                pass &= ft_ok && sc_ok;
-                parts.push(format!(
-                    "θ={}: finetune {:.1e}→{:.1e} ({:.3}×); scratch-stage2 {}",
-                    g("theta"),
-                    g("finetune_init_excess"),
-                    g("finetune_excess"),
-                    g("finetune_excess") / g("finetune_init_excess"),
-                    if g("scratch2_diverged_at").is_nan() {
-                        format!(
-                            "{:.1e} ({:.0}×)",
-                            g("scratch2_excess"),
-                            g("scratch2_excess") / g("finetune_excess")
-                        )
-                    } else {
-                        format!("diverged at step {}", g("scratch2_diverged_at"))
-                    }
-                ));
-            }
-        }
-        let mut figures = Vec::new();
-        if let Some(r) = results
-            .iter()
-            .find(|r| libm::fabs(r.scalar("theta") - self.two_stage_theta) < 1e-12)
-        {
-            let two = rows4(r.vector("two_stage_trace"));
-            let offset = (self.pppd.k1 * self.pppd.b1) as f64;
-            let curve = |v: Vec<[f64; 4]>, off: f64, label: &str, color| Curve {
-                label: label.into(),
-                points: v
-                    .iter()
-                    .filter(|x| x[0] >= off)
-                    .map(|x| ((x[0] - off).max(1.0), x[3]))
-                    .collect(),
-                bold: true,
-                color,
-            };
-            figures.push(Figure {
-                name: "scb_transfer".into(),
-                title: format!("downstream task θ = {} (replica 0)", self.two_stage_theta),
-                x_label: "downstream samples (two-stage: after its stage-1 samples)".into(),
-                y_label: "excess population loss".into(),
-                log_x: true,
-                log_y: true,
-                curves: vec![
-                    curve(rows4(r.vector("finetune_trace")), 0.0, "finetune", 0),
-                    curve(
-                        rows4(r.vector("scratch2_trace")),
-                        0.0,
-                        "scratch, stage 2 only",
-                        1,
-                    ),
-                    curve(two, offset, "scratch, two-stage", 2),
-                ],
-                markers: vec![],
-            });
-        }
-        Ok(Summary {
-            table: Table { columns: ["theta", "rho", "rho_d", "finetune_init_excess", "finetune_excess", "finetune_dist_p", "finetune_dist_q", "scratch2_excess", "scratch2_diverged_at", "two_stage_excess"].iter().map(|s| s.to_string()).collect(), rows },
-            claims: vec![Claim { id: "C6", claim: "transfer skips stage 1 (θ ∈ {0.5, 0.7}, 51 200 downstream samples)", measured: parts.join("; "), expected: "finetune final ≤ 0.1× its initial excess; scratch-stage2 ≥ 10× finetune's or diverged".into(), pass: pass && checked > 0 }],
-            figures,
             notes: vec![],
         })
     }

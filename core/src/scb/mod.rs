@@ -11,7 +11,7 @@
 //! - [`ScbTask`], [`Sampler`], [`Batch`]: the data model and its exact sampler.
 //! - [`population`]: closed-form loss, gradients, Bayes risk (§4).
 //! - [`run_pppd`], [`run_sgd`], [`run_softmax`]: the algorithms (§5).
-//! - [`experiments`]: the six experiments and the claims C1–C7.
+//! - [`experiments`]: the six experiments and the claims C1–C7 ([`Transfer`]: C6).
 //!
 //! The specification is `shared/specs/scb.md`; section numbers (§) refer to it. The paper's
 //! algorithm form and hyperparameters are our reading (the full text was not available).
@@ -23,14 +23,16 @@ mod metrics;
 pub mod population;
 pub mod prox;
 mod task;
+mod transfer;
 
 pub use algo::{
     AProx, BOUND, LinModel, Logger, PppdConfig, Trace, run_pppd, run_sgd, run_softmax, stage1_step,
     stage2_step,
 };
 pub use experiments::{
-    CheckGrad, FigSgd, FigSoftmax, L1Ablation, Stage1Scaling, Transfer, experiments, quick_task,
+    CheckGrad, FigSgd, FigSoftmax, L1Ablation, Stage1Scaling, experiments, quick_task,
     random_model, transfer_task,
 };
 pub use metrics::{Q_DETECT, ScbMetrics};
 pub use task::{Batch, Sampler, ScbTask, TaskConfig, Weights, stationary};
+pub use transfer::{Pretrained, Transfer, c6_holds, finetune_start};
