@@ -331,46 +331,31 @@ impl Experiment for Transfer {
         let (rho, rho_d) = base.correlation(&task);
         let sampler = Sampler::new(&task)?;
         let stage2_only = PppdConfig { k1: 0, ..self.pppd };
+        // One downstream arm: its final (excess, dist_p, dist_q, diverged_at) and its trace.
+        let mut arm = |model: &mut LinModel, cfg: &PppdConfig, id: u64| {
+            let mut trace = Trace::default();
+            let end = outcome(run_pppd(
+                &task,
+                &sampler,
+                cfg,
+                model,
+                &mut streams.stream(id),
+                &mut logger(obs, &mut trace, 5, id as f64),
+            ))?;
+            Ok::<_, Error>((end, flat(&trace)))
+        };
         let mut ft = finetune_start(&pre, &task, self.keep_attention);
         let init_excess = ScbMetrics::of(&task, &ft.v, &ft.a).excess_pop_loss;
-        let mut tr_ft = Trace::default();
-        let (ft_excess, ft_dp, ft_dq, ft_div) = outcome(run_pppd(
-            &task,
-            &sampler,
-            &stage2_only,
-            &mut ft,
-            &mut streams.stream(0),
-            &mut logger(obs, &mut tr_ft, 5, 0.0),
-        ))?;
-        // Scratch, stage 2 only.
+        let ((ft_excess, ft_dp, ft_dq, ft_div), ft_trace) = arm(&mut ft, &stage2_only, 0)?;
         let mut sc = LinModel::scratch(&task);
-        let mut tr_sc = Trace::default();
-        let (sc_excess, _, _, sc_div) = outcome(run_pppd(
-            &task,
-            &sampler,
-            &stage2_only,
-            &mut sc,
-            &mut streams.stream(1),
-            &mut logger(obs, &mut tr_sc, 5, 1.0),
-        ))?;
-        let mut vectors = vec![
-            ("finetune_trace", flat(&tr_ft)),
-            ("scratch2_trace", flat(&tr_sc)),
-        ];
+        let ((sc_excess, _, _, sc_div), sc_trace) = arm(&mut sc, &stage2_only, 1)?;
+        let mut vectors = vec![("finetune_trace", ft_trace), ("scratch2_trace", sc_trace)];
         let mut two_excess = f64::NAN;
         if libm::fabs(theta - self.two_stage_theta) < 1e-12 {
             let mut m2 = LinModel::scratch(&task);
-            let mut tr2 = Trace::default();
-            two_excess = outcome(run_pppd(
-                &task,
-                &sampler,
-                &self.pppd,
-                &mut m2,
-                &mut streams.stream(2),
-                &mut logger(obs, &mut tr2, 5, 2.0),
-            ))?
-            .0;
-            vectors.push(("two_stage_trace", flat(&tr2)));
+            let ((excess, _, _, _), trace) = arm(&mut m2, &self.pppd, 2)?;
+            two_excess = excess;
+            vectors.push(("two_stage_trace", trace));
         }
         let mut r = ItemResult {
             scalars: vec![
