@@ -192,7 +192,18 @@ fn scb_steps_allocate_nothing() {
     let mut r = rng(4);
     let n = allocations_in(|| {
         for s in 1..=50 {
-            stage1_step(&tk, &sampler, 0.1, &mut m, &mut batch, &mut ws, &mut r, s).unwrap();
+            stage1_step(
+                &tk,
+                &sampler,
+                0.1,
+                VProj::ColSumMu,
+                &mut m,
+                &mut batch,
+                &mut ws,
+                &mut r,
+                s,
+            )
+            .unwrap();
         }
     });
     assert_eq!(n, 0, "stage 1: {n} allocations in 50 steps");
@@ -221,6 +232,24 @@ fn scb_steps_allocate_nothing() {
             };
             run_pppd(&tk, &sampler, &pppd, &mut m, &mut r, &mut lg).unwrap();
         });
+        // The same with an estimated μ (its counts and view are built once per run).
+        let estimated = PppdConfig {
+            mu_source: MuSource::Estimated { smoothing: 1.0 },
+            ..pppd
+        };
+        let mut tr = Trace::default();
+        tr.rows.reserve(16);
+        let mut m = LinModel::scratch(&tk);
+        let e = allocations_in(|| {
+            let mut lg = Logger {
+                observer: &mut obs,
+                trace: &mut tr,
+                every,
+                samples_offset: 0,
+                arm: 0.0,
+            };
+            run_pppd(&tk, &sampler, &estimated, &mut m, &mut r, &mut lg).unwrap();
+        });
         let mut tr = Trace::default();
         tr.rows.reserve(16);
         let mut m = LinModel::scratch(&tk);
@@ -246,7 +275,7 @@ fn scb_steps_allocate_nothing() {
             };
             run_softmax(&tk, &sampler, 0.5, 20.0, 32, k, &mut r, &mut lg).unwrap();
         });
-        (a, b, c)
+        (a, b, c, e)
     };
     assert_eq!(
         count(5),

@@ -8,7 +8,8 @@ use tdlab::scb::population::{
     bayes_loss, p_tilde_norm_d2, pop_grads, pop_loss, pop_stats, value_stats,
 };
 use tdlab::scb::prox::{
-    precond_v, proj_simplex, proj_v, prox_l1_affine_exact, recenter_on_support, soft_thr,
+    precond_v, proj_col_sums, proj_simplex, proj_v, prox_l1_affine_exact, recenter_on_support,
+    soft_thr,
 };
 use tdlab::scb::*;
 use tdlab_tests::{fnv, mean_se, rng};
@@ -163,6 +164,142 @@ fn value_projection_is_an_orthogonal_projection() {
             assert!(ip.abs() < 1e-12, "orthogonality {ip}");
         }
     }
+}
+
+#[test]
+fn column_sum_projection_and_vproj_variants() {
+    let tk = task(5);
+    let n = tk.n;
+    let mut r = rng(6);
+    for _ in 0..20 {
+        let mut v: Vec<f64> = (0..n * n).map(|_| tdlab::random::normal(&mut r)).collect();
+        let orig = v.clone();
+        proj_col_sums(&mut v, n);
+        for j in 0..n {
+            let sum: f64 = v[j * n..(j + 1) * n].iter().sum();
+            assert!((sum - 1.0).abs() < 1e-14, "1ᵀV = 1ᵀ: {sum}");
+        }
+        let mut again = v.clone();
+        proj_col_sums(&mut again, n);
+        assert!(max_diff(&again, &v) < 1e-15, "idempotent");
+        // Orthogonal: ⟨V − ΠV, W − ΠV⟩ = 0 for W with unit column sums (P, μ1ᵀ, Π_V(anything)).
+        let mut w3 = orig.clone();
+        proj_v(&mut w3, &tk.mu, &mut vec![0.0; n]);
+        for w in [tk.p.clone(), LinModel::scratch(&tk).v, w3] {
+            let ip: f64 = (0..n * n).map(|k| (orig[k] - v[k]) * (w[k] - v[k])).sum();
+            assert!(ip.abs() < 1e-12, "orthogonality {ip}");
+        }
+    }
+    // One stage-1 step from a V outside both sets: each variant lands in its own set.
+    let sampler = Sampler::new(&tk).unwrap();
+    let mut ws = grad::Workspace::new(n, tk.t);
+    let mut batch = Batch::new(64, tk.t);
+    let start: Vec<f64> = (0..n * n)
+        .map(|_| 0.2 * tdlab::random::uniform(&mut r))
+        .collect();
+    let col_sums_ok =
+        |v: &[f64]| (0..n).all(|j| (v[j * n..(j + 1) * n].iter().sum::<f64>() - 1.0).abs() < 1e-13);
+    let v_mu_ok = |v: &[f64]| {
+        (0..n).all(|i| {
+            ((0..n).map(|j| v[j * n + i] * tk.mu[j]).sum::<f64>() - tk.mu[i]).abs() < 1e-13
+        })
+    };
+    for (vproj, sums, vmu) in [
+        (VProj::None, false, false),
+        (VProj::ColSum, true, false),
+        (VProj::ColSumMu, true, true),
+    ] {
+        let mut m = LinModel::scratch(&tk);
+        m.v.copy_from_slice(&start);
+        stage1_step(
+            &tk,
+            &sampler,
+            0.1,
+            vproj,
+            &mut m,
+            &mut batch,
+            &mut ws,
+            &mut rng(7),
+            1,
+        )
+        .unwrap();
+        assert_eq!(col_sums_ok(&m.v), sums, "{vproj:?}: 1ᵀV = 1ᵀ");
+        assert_eq!(v_mu_ok(&m.v), vmu, "{vproj:?}: Vμ = μ");
+    }
+    assert_eq!(VProj::from_name("col-sum").unwrap(), VProj::ColSum);
+    assert!(
+        VProj::from_name("rows")
+            .unwrap_err()
+            .to_string()
+            .contains("vproj")
+    );
+}
+
+/// μ estimated from token counts: the add-ε closed form, the floor, and consistency with the
+/// sampler's μ (4.5 SE).
+#[test]
+fn estimated_mu() {
+    let mut out = [0.0; 4];
+    estimate_mu(&[3.0, 1.0, 0.0, 0.0], 1.0, &mut out);
+    assert!(
+        max_diff(&out, &[0.5, 0.25, 0.125, 0.125]) < 1e-15,
+        "{out:?}"
+    );
+    // The floor 0.1/N binds, then the estimate is renormalised.
+    estimate_mu(&[1e6, 0.0, 0.0, 0.0], 1e-3, &mut out);
+    let f = MU_HAT_FLOOR / 4.0;
+    let top = (1e6 + 1e-3) / (1e6 + 4e-3);
+    let sum = top + 3.0 * f;
+    assert!(
+        max_diff(&out, &[top / sum, f / sum, f / sum, f / sum]) < 1e-15,
+        "{out:?}"
+    );
+    assert!((out.iter().sum::<f64>() - 1.0).abs() < 1e-15);
+    // Counts of sampled tokens (contexts and query tokens are i.i.d. μ) estimate μ.
+    let tk = task(8);
+    let sampler = Sampler::new(&tk).unwrap();
+    let mut batch = Batch::new(256, tk.t);
+    let mut counts = vec![0.0; tk.n];
+    let mut r = rng(9);
+    for _ in 0..100 {
+        sampler.fill(&mut r, &mut batch);
+        for &x in batch.ctx.iter().chain(&batch.last) {
+            counts[x as usize] += 1.0;
+        }
+    }
+    let total: f64 = counts.iter().sum();
+    let mut hat = vec![0.0; tk.n];
+    estimate_mu(&counts, 1.0, &mut hat);
+    for (i, (&h, &m)) in hat.iter().zip(&tk.mu).enumerate() {
+        let se = (m * (1.0 - m) / total).sqrt();
+        assert!((h - m).abs() < 4.5 * se, "μ̂_{i} = {h} vs μ = {m} (SE {se})");
+    }
+    for (text, want) in [
+        ("known", MuSource::Known),
+        ("estimated", MuSource::Estimated { smoothing: 1.0 }),
+        ("estimated:0.5", MuSource::Estimated { smoothing: 0.5 }),
+    ] {
+        assert_eq!(MuSource::from_name(text).unwrap(), want);
+    }
+    for bad in ["estimate", "estimated:x", "estimated0.5"] {
+        assert!(
+            MuSource::from_name(bad)
+                .unwrap_err()
+                .to_string()
+                .contains("mu_source")
+        );
+    }
+    let cfg = PppdConfig {
+        mu_source: MuSource::Estimated { smoothing: 0.0 },
+        ..PppdConfig::quick()
+    };
+    assert!(matches!(
+        cfg.validate(),
+        Err(Error::InvalidParameter {
+            name: "mu_smoothing",
+            ..
+        })
+    ));
 }
 
 #[test]

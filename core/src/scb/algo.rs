@@ -6,7 +6,8 @@ use super::grad::{Workspace, accumulate_linear, accumulate_softmax, softmax_colu
 use super::metrics::ScbMetrics;
 use super::population::{attention_stats, value_stats};
 use super::prox::{
-    precond_v, proj_simplex, proj_v, prox_l1_affine_exact, recenter_on_support, soft_thr,
+    precond_v, proj_col_sums, proj_simplex, proj_v, prox_l1_affine_exact, recenter_on_support,
+    soft_thr,
 };
 use super::task::{Batch, Sampler, ScbTask};
 use crate::Error;
@@ -58,6 +59,149 @@ impl AProx {
     }
 }
 
+/// The constraint set $V$ is projected onto after each step (§9.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VProj {
+    /// No projection (an ablation: nothing pins the scale symmetry).
+    None,
+    /// $\{\mathbf 1^\top V=\mathbf 1^\top\}$.
+    ColSum,
+    /// $\{\mathbf 1^\top V=\mathbf 1^\top,\ V\mu=\mu\}$: $\Pi_V$ of §5.1 (default).
+    ColSumMu,
+}
+
+impl VProj {
+    /// The name `from_name` accepts.
+    pub fn name(self) -> &'static str {
+        match self {
+            VProj::None => "none",
+            VProj::ColSum => "col-sum",
+            VProj::ColSumMu => "col-sum-mu",
+        }
+    }
+
+    /// Parses `none`, `col-sum`, `col-sum-mu`.
+    pub fn from_name(s: &str) -> Result<VProj, Error> {
+        match s {
+            "none" => Ok(VProj::None),
+            "col-sum" => Ok(VProj::ColSum),
+            "col-sum-mu" => Ok(VProj::ColSumMu),
+            _ => Err(Error::UnknownName {
+                name: "vproj",
+                got: s.into(),
+                allowed: "none, col-sum, col-sum-mu",
+            }),
+        }
+    }
+
+    /// Projects `v` (column-major $N\times N$) with the learner's $\mu$; `scratch` has length $N$.
+    pub fn apply(self, v: &mut [f64], mu: &[f64], scratch: &mut [f64]) {
+        match self {
+            VProj::None => {}
+            VProj::ColSum => proj_col_sums(v, mu.len()),
+            VProj::ColSumMu => proj_v(v, mu, scratch),
+        }
+    }
+}
+
+/// Which $\mu$ the learner uses in its preconditioners, σ_V², $S_{1,2}$ and projection (§9.3).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum MuSource {
+    /// The task's stationary law (default).
+    Known,
+    /// Token frequencies of every batch seen so far (contexts and query tokens), smoothed and
+    /// floored: $\hat\mu_i\propto\max\big(\frac{c_i+\varepsilon}{C+N\varepsilon},\frac{0.1}{N}\big)$.
+    /// A step uses the counts of the batches before it.
+    Estimated {
+        /// Add-ε pseudo-count ε > 0.
+        smoothing: f64,
+    },
+}
+
+impl MuSource {
+    /// `known`, or `estimated:<ε>`.
+    pub fn label(self) -> alloc::string::String {
+        match self {
+            MuSource::Known => "known".into(),
+            MuSource::Estimated { smoothing } => alloc::format!("estimated:{smoothing}"),
+        }
+    }
+
+    /// Parses `known`, `estimated` (ε = 1) or `estimated:<ε>`.
+    pub fn from_name(s: &str) -> Result<MuSource, Error> {
+        let s = s.trim();
+        if s == "known" {
+            return Ok(MuSource::Known);
+        }
+        let malformed = || Error::Malformed {
+            name: "mu_source",
+            got: s.into(),
+            expected: "known, estimated or estimated:<smoothing ε > 0>",
+        };
+        let smoothing = match s.strip_prefix("estimated") {
+            Some("") => 1.0,
+            Some(rest) => rest
+                .strip_prefix(':')
+                .and_then(|e| e.trim().parse::<f64>().ok())
+                .ok_or_else(malformed)?,
+            None => return Err(malformed()),
+        };
+        Ok(MuSource::Estimated { smoothing })
+    }
+}
+
+/// Floor of an estimated $\mu$, as a fraction of $1/N$ (spec pitfall 4: $D^{-1}$ amplifies rare
+/// tokens).
+pub const MU_HAT_FLOOR: f64 = 0.1;
+
+/// $\hat\mu$ from token counts (see [`MuSource::Estimated`]) into `out`; sums to 1.
+pub fn estimate_mu(counts: &[f64], smoothing: f64, out: &mut [f64]) {
+    let n = counts.len() as f64;
+    let total: f64 = counts.iter().sum::<f64>() + n * smoothing;
+    let mut sum = 0.0;
+    for (o, &c) in out.iter_mut().zip(counts) {
+        *o = libm::fmax((c + smoothing) / total, MU_HAT_FLOOR / n);
+        sum += *o;
+    }
+    for o in out.iter_mut() {
+        *o /= sum;
+    }
+}
+
+/// The learner's view of the task when $\mu$ is estimated: a copy whose `mu` is $\hat\mu$ and
+/// the running token counts (built once per run; updating allocates nothing).
+struct MuEstimate {
+    view: ScbTask,
+    counts: Vec<f64>,
+    smoothing: f64,
+}
+
+impl MuEstimate {
+    fn new(task: &ScbTask, source: MuSource) -> Option<MuEstimate> {
+        match source {
+            MuSource::Known => None,
+            MuSource::Estimated { smoothing } => {
+                let mut view = task.clone();
+                let counts = vec![0.0; task.n];
+                estimate_mu(&counts, smoothing, &mut view.mu);
+                Some(MuEstimate {
+                    view,
+                    counts,
+                    smoothing,
+                })
+            }
+        }
+    }
+
+    /// Adds the tokens of `batch` and recomputes $\hat\mu$.
+    fn observe(&mut self, batch: &Batch) {
+        for &x in batch.ctx.iter().chain(&batch.last) {
+            self.counts[x as usize] += 1.0;
+        }
+        estimate_mu(&self.counts, self.smoothing, &mut self.view.mu);
+    }
+}
+
 /// Two-stage PPPD settings (§5.1–5.2, defaults §5.7).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PppdConfig {
@@ -83,6 +227,10 @@ pub struct PppdConfig {
     pub aprox: AProx,
     /// Floor of $\sigma_V^2$ as a fraction of its value entering stage 2.
     pub var_floor_frac: f64,
+    /// Constraint set of the V projection.
+    pub vproj: VProj,
+    /// The $\mu$ the learner uses.
+    pub mu_source: MuSource,
 }
 
 impl PppdConfig {
@@ -103,6 +251,8 @@ impl PppdConfig {
             decay: 0.005,
             aprox: AProx::SoftRecenter,
             var_floor_frac: 0.5,
+            vproj: VProj::ColSumMu,
+            mu_source: MuSource::Known,
         }
     }
 
@@ -120,6 +270,8 @@ impl PppdConfig {
             decay: 0.0,
             aprox: AProx::SoftRecenter,
             var_floor_frac: 0.5,
+            vproj: VProj::ColSumMu,
+            mu_source: MuSource::Known,
         }
     }
 
@@ -143,6 +295,11 @@ impl PppdConfig {
             if !(e >= 0.0 && e.is_finite()) {
                 return Err(Error::invalid(name, e, "finite and ≥ 0"));
             }
+        }
+        if let MuSource::Estimated { smoothing } = self.mu_source
+            && !(smoothing > 0.0 && smoothing.is_finite())
+        {
+            return Err(Error::invalid("mu_smoothing", smoothing, "finite and > 0"));
         }
         if !(self.var_floor_frac > 0.0 && self.var_floor_frac <= 1.0) {
             return Err(Error::invalid(
@@ -257,15 +414,21 @@ pub fn run_pppd(
     let mut ws = Workspace::new(n, t);
     let mut step = 0u64;
     let mut samples = 0u64;
+    // The steps see the learner's μ (the task's, or the running estimate); metrics the task's.
+    let mut estimate = MuEstimate::new(task, cfg.mu_source);
     let m0 = ScbMetrics::of(task, &model.v, &model.a);
     log.log(0, 1.0, 0, f64::NAN, &m0);
     if cfg.k1 > 0 {
         let mut batch = Batch::new(cfg.b1, t);
         for s in 0..cfg.k1 {
             step += 1;
+            let learner = estimate.as_ref().map_or(task, |e| &e.view);
             let loss = stage1_step(
-                task, sampler, cfg.eta1, model, &mut batch, &mut ws, rng, step,
+                learner, sampler, cfg.eta1, cfg.vproj, model, &mut batch, &mut ws, rng, step,
             )?;
+            if let Some(e) = estimate.as_mut() {
+                e.observe(&batch);
+            }
             samples += cfg.b1 as u64;
             if (s + 1) % log.every == 0 || s + 1 == cfg.k1 {
                 log.log(
@@ -278,15 +441,20 @@ pub fn run_pppd(
             }
         }
     }
-    let floor = libm::fmax(cfg.var_floor_frac * value_stats(task, &model.v).0, 1e-12);
+    let learner = estimate.as_ref().map_or(task, |e| &e.view);
+    let floor = libm::fmax(cfg.var_floor_frac * value_stats(learner, &model.v).0, 1e-12);
     let mut batch = Batch::new(cfg.b2, t);
     for tau in 0..cfg.k2 {
         step += 1;
         let shrink = 1.0 / (1.0 + cfg.decay * tau as f64);
         let (eta_v, eta_a) = (cfg.eta_v * shrink, cfg.eta_a * shrink);
+        let learner = estimate.as_ref().map_or(task, |e| &e.view);
         let loss = stage2_step(
-            task, sampler, cfg, eta_v, eta_a, floor, model, &mut batch, &mut ws, rng, step,
+            learner, sampler, cfg, eta_v, eta_a, floor, model, &mut batch, &mut ws, rng, step,
         )?;
+        if let Some(e) = estimate.as_mut() {
+            e.observe(&batch);
+        }
         samples += cfg.b2 as u64;
         if (tau + 1) % log.every == 0 || tau + 1 == cfg.k2 {
             log.log(
@@ -333,7 +501,7 @@ pub fn stage2_step(
     for (x, g) in model.v.iter_mut().zip(&ws.gv) {
         *x -= eta_v * g;
     }
-    proj_v(&mut model.v, &task.mu, &mut ws.row);
+    cfg.vproj.apply(&mut model.v, &task.mu, &mut ws.row);
     guard(step, "max_abs_v", max_abs(&model.v))?;
     let var = libm::fmax(value_stats(task, &model.v).0, floor);
     for k in 0..n {
@@ -373,12 +541,13 @@ pub fn stage2_step(
     Ok(loss)
 }
 
-/// One stage-1 step: a fresh batch, then $V\leftarrow\Pi_V(V-\eta_1G_VH_V^{-1})$ with $A$ fixed.
-/// Returns the batch loss.
+/// One stage-1 step: a fresh batch, then $V\leftarrow\Pi(V-\eta_1G_VH_V^{-1})$ with $A$ fixed and
+/// $\Pi$ the projection `vproj` ($\Pi_V$ by default). Returns the batch loss.
 pub fn stage1_step(
     task: &ScbTask,
     sampler: &Sampler,
     eta1: f64,
+    vproj: VProj,
     model: &mut LinModel,
     batch: &mut Batch,
     ws: &mut Workspace,
@@ -394,7 +563,7 @@ pub fn stage1_step(
     for (x, g) in model.v.iter_mut().zip(&ws.gv) {
         *x -= eta1 * g;
     }
-    proj_v(&mut model.v, &task.mu, &mut ws.row);
+    vproj.apply(&mut model.v, &task.mu, &mut ws.row);
     guard(step, "max_abs_v", max_abs(&model.v))?;
     Ok(loss)
 }

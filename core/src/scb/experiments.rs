@@ -286,6 +286,8 @@ pub(super) fn set_pppd(p: &mut PppdConfig, key: &str, value: &str) -> Result<boo
         "decay" => p.decay = parse_real("decay", value)?,
         "var_floor_frac" => p.var_floor_frac = parse_real("var_floor_frac", value)?,
         "aprox" => p.aprox = super::algo::AProx::from_name(value.trim())?,
+        "vproj" => p.vproj = super::algo::VProj::from_name(value.trim())?,
+        "mu_source" => p.mu_source = super::algo::MuSource::from_name(value)?,
         _ => return Ok(false),
     }
     Ok(true)
@@ -313,6 +315,18 @@ pub(super) fn pppd_params(p: &PppdConfig) -> Vec<ParamInfo> {
             p.aprox.name().into(),
             "soft-recenter, affine-exact, simplex, soft-only",
             "prox variant",
+        ),
+        param(
+            "vproj",
+            p.vproj.name().into(),
+            "none, col-sum, col-sum-mu",
+            "V projection: none, 1ᵀV = 1ᵀ, or also Vμ = μ",
+        ),
+        param(
+            "mu_source",
+            p.mu_source.label(),
+            "known, estimated, estimated:<ε > 0>",
+            "μ of the learner: the task's or add-ε token counts",
         ),
     ]
 }
@@ -1042,6 +1056,7 @@ impl Experiment for Stage1Scaling {
                     &task,
                     &sampler,
                     self.eta1,
+                    super::algo::VProj::ColSumMu,
                     &mut model,
                     &mut batch,
                     &mut ws,

@@ -26,8 +26,8 @@ mod task;
 mod transfer;
 
 pub use algo::{
-    AProx, BOUND, LinModel, Logger, PppdConfig, Trace, run_pppd, run_sgd, run_softmax, stage1_step,
-    stage2_step,
+    AProx, BOUND, LinModel, Logger, MU_HAT_FLOOR, MuSource, PppdConfig, Trace, VProj, estimate_mu,
+    run_pppd, run_sgd, run_softmax, stage1_step, stage2_step,
 };
 pub use experiments::{
     CheckGrad, FigSgd, FigSoftmax, L1Ablation, Stage1Scaling, experiments, quick_task,

@@ -35,6 +35,17 @@ pub fn proj_v(v: &mut [f64], mu: &[f64], xm: &mut [f64]) {
     }
 }
 
+/// The Frobenius projection onto $\{\mathbf 1^\top V=\mathbf 1^\top\}$ in place: each column
+/// $v_j\leftarrow v_j-\tfrac1N(\mathbf 1^\top v_j-1)\mathbf 1$ (`VProj::ColSum`).
+pub fn proj_col_sums(v: &mut [f64], n: usize) {
+    for col in v.chunks_exact_mut(n) {
+        let excess = (col.iter().sum::<f64>() - 1.0) / n as f64;
+        for x in col.iter_mut() {
+            *x -= excess;
+        }
+    }
+}
+
 /// $GH_V^{-1}=\frac1{S_2}(GD^{-1}-g\mathbf 1^\top)+\frac1{S_1}g\mathbf 1^\top$ in place, $g = G\mathbf 1$.
 pub fn precond_v(g: &mut [f64], mu: &[f64], s1: f64, s2: f64, row_sums: &mut [f64]) {
     let n = mu.len();
