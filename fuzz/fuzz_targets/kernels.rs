@@ -137,5 +137,19 @@ fuzz_target!(|data: &[u8]| {
         }
         let mut c = b.clone();
         let _ = tdlab::scb::prox::recenter_on_support(&mut c);
+        // Column-sum projection of one column of length n: sums to 1 on moderate input.
+        let mut d = b.clone();
+        tdlab::scb::prox::proj_col_sums(&mut d, n);
+        if b.iter().all(|v| v.is_finite() && v.abs() < 1e6) {
+            let s: f64 = d.iter().sum();
+            assert!((s - 1.0).abs() < 1e-9 * (1.0 + b.iter().map(|v| v.abs()).sum::<f64>()), "column sums to {s}");
+        }
+        // μ estimate from arbitrary non-negative counts: a probability vector above the floor.
+        let counts: Vec<f64> = b.iter().map(|v| if v.is_finite() { v.abs().min(1e12) } else { 0.0 }).collect();
+        let mut mu = vec![0.0; n];
+        tdlab::scb::estimate_mu(&counts, 1.0, &mut mu);
+        let s: f64 = mu.iter().sum();
+        assert!((s - 1.0).abs() < 1e-12, "μ̂ sums to {s}");
+        assert!(mu.iter().all(|&m| m > 0.0 && m.is_finite()), "μ̂ {mu:?}");
     }
 });
