@@ -208,13 +208,25 @@ fn scb_steps_allocate_nothing() {
     });
     assert_eq!(n, 0, "stage 1: {n} allocations in 50 steps");
     // Whole runs: the allocation count (setup and final metrics) must not grow with the steps.
-    let count = |k: usize| {
+    // Each run gets a fresh model, trace and logger; only the run itself is counted.
+    let counted = |run: &mut dyn FnMut(&mut LinModel, &mut Logger<'_>)| {
         let mut tr = Trace::default();
         tr.rows.reserve(16);
         let mut obs = NullObserver;
         let mut m = LinModel::scratch(&tk);
+        allocations_in(|| {
+            let mut lg = Logger {
+                observer: &mut obs,
+                trace: &mut tr,
+                every: 1_000_000,
+                samples_offset: 0,
+                arm: 0.0,
+            };
+            run(&mut m, &mut lg);
+        })
+    };
+    let count = |k: usize| {
         let mut r = rng(5);
-        let every = 1_000_000;
         let pppd = PppdConfig {
             k1: 3,
             k2: k,
@@ -222,60 +234,25 @@ fn scb_steps_allocate_nothing() {
             b2: 32,
             ..PppdConfig::quick()
         };
-        let a = allocations_in(|| {
-            let mut lg = Logger {
-                observer: &mut obs,
-                trace: &mut tr,
-                every,
-                samples_offset: 0,
-                arm: 0.0,
-            };
-            run_pppd(&tk, &sampler, &pppd, &mut m, &mut r, &mut lg).unwrap();
-        });
-        // The same with an estimated μ (its counts and view are built once per run).
+        // With an estimated μ too (its counts and view are built once per run).
         let estimated = PppdConfig {
             mu_source: MuSource::Estimated { smoothing: 1.0 },
             ..pppd
         };
-        let mut tr = Trace::default();
-        tr.rows.reserve(16);
-        let mut m = LinModel::scratch(&tk);
-        let e = allocations_in(|| {
-            let mut lg = Logger {
-                observer: &mut obs,
-                trace: &mut tr,
-                every,
-                samples_offset: 0,
-                arm: 0.0,
-            };
-            run_pppd(&tk, &sampler, &estimated, &mut m, &mut r, &mut lg).unwrap();
-        });
-        let mut tr = Trace::default();
-        tr.rows.reserve(16);
-        let mut m = LinModel::scratch(&tk);
-        let b = allocations_in(|| {
-            let mut lg = Logger {
-                observer: &mut obs,
-                trace: &mut tr,
-                every,
-                samples_offset: 0,
-                arm: 0.0,
-            };
-            run_sgd(&tk, &sampler, 0.25, 32, k, &mut m, &mut r, &mut lg).unwrap();
-        });
-        let mut tr = Trace::default();
-        tr.rows.reserve(16);
-        let c = allocations_in(|| {
-            let mut lg = Logger {
-                observer: &mut obs,
-                trace: &mut tr,
-                every,
-                samples_offset: 0,
-                arm: 0.0,
-            };
-            run_softmax(&tk, &sampler, 0.5, 20.0, 32, k, &mut r, &mut lg).unwrap();
-        });
-        (a, b, c, e)
+        [
+            counted(&mut |m, lg| {
+                run_pppd(&tk, &sampler, &pppd, m, &mut r, lg).unwrap();
+            }),
+            counted(&mut |m, lg| {
+                run_pppd(&tk, &sampler, &estimated, m, &mut r, lg).unwrap();
+            }),
+            counted(&mut |m, lg| {
+                run_sgd(&tk, &sampler, 0.25, 32, k, m, &mut r, lg).unwrap();
+            }),
+            counted(&mut |_, lg| {
+                run_softmax(&tk, &sampler, 0.5, 20.0, 32, k, &mut r, lg).unwrap();
+            }),
+        ]
     };
     assert_eq!(
         count(5),
