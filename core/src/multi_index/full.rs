@@ -7,7 +7,7 @@
 
 use super::config::{Basis, Loss, MultiIndexConfig};
 use super::engine::SgdEngine;
-use super::kernels::neuron_scalars;
+use super::kernels::{check_neuron_scalars, neuron_scalars};
 use super::problem::Teacher;
 use crate::Error;
 use crate::linalg::{Isa, axpby, axpby_dot, axpy, dot, gemv, nrm2, scal, sum_sq};
@@ -194,26 +194,6 @@ impl FullEngine {
         );
         self.have_next = true;
     }
-
-    fn check(&self, step: u64) -> Result<(), Error> {
-        for i in 0..self.m {
-            if !self.z[i].is_finite() {
-                return Err(Error::Diverged {
-                    step,
-                    quantity: "pre-activation z_i",
-                    value: self.z[i],
-                });
-            }
-            if !self.s[i].is_finite() {
-                return Err(Error::Diverged {
-                    step,
-                    quantity: "neuron scalar s_i",
-                    value: self.s[i],
-                });
-            }
-        }
-        Ok(())
-    }
 }
 
 impl SgdEngine for FullEngine {
@@ -244,7 +224,7 @@ impl SgdEngine for FullEngine {
             }
             self.z_ready = false;
             neuron_scalars(&self.act, &self.a, &self.z, y, self.loss, &mut self.s);
-            self.check(step)?;
+            check_neuron_scalars(step, &self.z[..self.m], &self.s[..self.m])?;
             let xn2 = sum_sq(self.isa, &self.x);
             self.draw_next(rng);
             for i in 0..m {
@@ -278,7 +258,7 @@ impl SgdEngine for FullEngine {
                 let y = self.draw(stage1, rng);
                 gemv(self.isa, m, d, 1.0, &self.w, &self.x, 0.0, &mut self.z)?;
                 neuron_scalars(&self.act, &self.a, &self.z, y, self.loss, &mut self.s);
-                self.check(step)?;
+                check_neuron_scalars(step, &self.z[..self.m], &self.s[..self.m])?;
                 for i in 0..m {
                     axpy(
                         self.isa,

@@ -6,8 +6,22 @@
 //! $\sqrt{1 + \eta^2s^2(\|x\|^2 - z^2)}$ for unit $w$.
 
 use super::config::Loss;
+use crate::Error;
 use crate::linalg::{Isa, axpby};
+use crate::run::DivergenceGuard;
 use crate::special::SeriesEval;
+
+/// `Diverged` at `step` on the first neuron whose pre-activation $z_i$ or scalar $s_i$ is not
+/// finite (checked in neuron order, $z_i$ before $s_i$).
+#[inline]
+pub fn check_neuron_scalars(step: u64, z: &[f64], s: &[f64]) -> Result<(), Error> {
+    let finite = DivergenceGuard::FINITE;
+    for (&zi, &si) in z.iter().zip(s) {
+        finite.check(step, "pre-activation z_i", zi)?;
+        finite.check(step, "neuron scalar s_i", si)?;
+    }
+    Ok(())
+}
 
 /// Fills `s[i]` $= s_i$ from the pre-activations `z` and the label `y`; returns the residual
 /// $r = f - y$ (squared loss) or $-y$ (correlation loss). `act` is σ prepared for evaluation.

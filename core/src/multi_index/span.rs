@@ -13,7 +13,7 @@
 
 use super::config::{Loss, MultiIndexConfig};
 use super::engine::SgdEngine;
-use super::kernels::neuron_scalars;
+use super::kernels::{check_neuron_scalars, neuron_scalars};
 use super::problem::Teacher;
 use crate::Error;
 use crate::random::{ChiSquared, Rng, fill_normal};
@@ -201,22 +201,7 @@ impl SgdEngine for SpanEngine {
             }
             let s = &mut self.s[b * m..(b + 1) * m];
             neuron_scalars(&self.act, &self.a, z, y, self.loss, s);
-            for i in 0..m {
-                if !z[i].is_finite() {
-                    return Err(Error::Diverged {
-                        step,
-                        quantity: "pre-activation z_i",
-                        value: z[i],
-                    });
-                }
-                if !s[i].is_finite() {
-                    return Err(Error::Diverged {
-                        step,
-                        quantity: "neuron scalar s_i",
-                        value: s[i],
-                    });
-                }
-            }
+            check_neuron_scalars(step, &z[..m], &s[..m])?;
         }
         let h = eta / nb as f64;
         let len = used + nb;

@@ -12,7 +12,7 @@ use super::prox::{
 use super::task::{Batch, Sampler, ScbTask};
 use crate::Error;
 use crate::random::Rng;
-use crate::run::{Observer, Record};
+use crate::run::{DivergenceGuard, Observer, Record};
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -377,17 +377,8 @@ impl Logger<'_> {
     }
 }
 
-fn guard(step: u64, quantity: &'static str, value: f64) -> Result<(), Error> {
-    if value.is_finite() && libm::fabs(value) <= BOUND {
-        Ok(())
-    } else {
-        Err(Error::Diverged {
-            step,
-            quantity,
-            value,
-        })
-    }
-}
+/// Stops a run on the first monitored value that is not finite or beyond [`BOUND`].
+const GUARD: DivergenceGuard = DivergenceGuard { bound: BOUND };
 
 fn max_abs(x: &[f64]) -> f64 {
     x.iter().fold(0.0f64, |m, v| {
@@ -488,7 +479,7 @@ pub fn stage2_step(
     let (n, t) = (task.n, task.t);
     sampler.fill(rng, batch);
     let loss = accumulate_linear(n, t, &model.v, &model.a, batch, ws, true);
-    guard(step, "batch_loss", loss)?;
+    GUARD.check(step, "batch_loss", loss)?;
     let (s1, s2, _, _) = attention_stats(task, &model.a);
     if !(s2 > 1e-300 && s2.is_finite()) {
         return Err(Error::Diverged {
@@ -502,7 +493,7 @@ pub fn stage2_step(
         *x -= eta_v * g;
     }
     cfg.vproj.apply(&mut model.v, &task.mu, &mut ws.row);
-    guard(step, "max_abs_v", max_abs(&model.v))?;
+    GUARD.check(step, "max_abs_v", max_abs(&model.v))?;
     let var = libm::fmax(value_stats(task, &model.v).0, floor);
     for k in 0..n {
         let g = &mut ws.ga[k * t..(k + 1) * t];
@@ -537,7 +528,7 @@ pub fn stage2_step(
             AProx::Simplex => proj_simplex(b, col, &mut ws.sorted),
         }
     }
-    guard(step, "max_abs_a", max_abs(&model.a))?;
+    GUARD.check(step, "max_abs_a", max_abs(&model.a))?;
     Ok(loss)
 }
 
@@ -557,14 +548,14 @@ pub fn stage1_step(
     let (n, t) = (task.n, task.t);
     sampler.fill(rng, batch);
     let loss = accumulate_linear(n, t, &model.v, &model.a, batch, ws, false);
-    guard(step, "batch_loss", loss)?;
+    GUARD.check(step, "batch_loss", loss)?;
     let (s1, s2, _, _) = attention_stats(task, &model.a);
     precond_v(&mut ws.gv, &task.mu, s1, s2, &mut ws.row);
     for (x, g) in model.v.iter_mut().zip(&ws.gv) {
         *x -= eta1 * g;
     }
     vproj.apply(&mut model.v, &task.mu, &mut ws.row);
-    guard(step, "max_abs_v", max_abs(&model.v))?;
+    GUARD.check(step, "max_abs_v", max_abs(&model.v))?;
     Ok(loss)
 }
 
@@ -599,15 +590,15 @@ pub fn run_sgd(
         let step = s as u64 + 1;
         sampler.fill(rng, &mut batch);
         let loss = accumulate_linear(n, t, &model.v, &model.a, &batch, &mut ws, true);
-        guard(step, "batch_loss", loss)?;
+        GUARD.check(step, "batch_loss", loss)?;
         for (x, g) in model.v.iter_mut().zip(&ws.gv) {
             *x -= eta * g;
         }
         for (x, g) in model.a.iter_mut().zip(&ws.ga) {
             *x -= eta * g;
         }
-        guard(step, "max_abs_v", max_abs(&model.v))?;
-        guard(step, "max_abs_a", max_abs(&model.a))?;
+        GUARD.check(step, "max_abs_v", max_abs(&model.v))?;
+        GUARD.check(step, "max_abs_a", max_abs(&model.a))?;
         if (s + 1) % log.every == 0 || s + 1 == k {
             log.log(
                 step,
@@ -658,15 +649,15 @@ pub fn run_softmax(
         let step = s as u64 + 1;
         sampler.fill(rng, &mut batch);
         let loss = accumulate_softmax(n, t, &model.v, &batch, &mut ws);
-        guard(step, "batch_loss", loss)?;
+        GUARD.check(step, "batch_loss", loss)?;
         for (x, g) in model.v.iter_mut().zip(&ws.gv) {
             *x -= eta_v * g;
         }
         for (x, g) in w.iter_mut().zip(&ws.ga) {
             *x -= eta_w * g;
         }
-        guard(step, "max_abs_v", max_abs(&model.v))?;
-        guard(step, "max_abs_w", max_abs(&w))?;
+        GUARD.check(step, "max_abs_v", max_abs(&model.v))?;
+        GUARD.check(step, "max_abs_w", max_abs(&w))?;
         softmax_columns(t, &w, &mut ws.soft);
         if (s + 1) % log.every == 0 || s + 1 == k {
             log.log(
