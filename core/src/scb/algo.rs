@@ -358,7 +358,20 @@ pub struct Logger<'a> {
 }
 
 impl Logger<'_> {
-    fn log(&mut self, step: u64, stage: f64, samples: u64, batch_loss: f64, m: &ScbMetrics) {
+    /// Records the metrics of `(v, a)` on `task` at `step` and returns them (the last call of a
+    /// run gives its final metrics).
+    #[allow(clippy::too_many_arguments)]
+    fn log(
+        &mut self,
+        step: u64,
+        stage: f64,
+        samples: u64,
+        batch_loss: f64,
+        task: &ScbTask,
+        v: &[f64],
+        a: &[f64],
+    ) -> ScbMetrics {
+        let m = &ScbMetrics::of(task, v, a);
         let s = samples + self.samples_offset;
         let mv = m.values();
         let mut vals = [("", 0.0); 21];
@@ -374,6 +387,7 @@ impl Logger<'_> {
         self.trace
             .rows
             .push([s as f64, m.dist_p, m.dist_q, m.excess_pop_loss]);
+        *m
     }
 }
 
@@ -407,8 +421,7 @@ pub fn run_pppd(
     let mut samples = 0u64;
     // The steps see the learner's μ (the task's, or the running estimate); metrics the task's.
     let mut estimate = MuEstimate::new(task, cfg.mu_source);
-    let m0 = ScbMetrics::of(task, &model.v, &model.a);
-    log.log(0, 1.0, 0, f64::NAN, &m0);
+    let mut last = log.log(0, 1.0, 0, f64::NAN, task, &model.v, &model.a);
     if cfg.k1 > 0 {
         let mut batch = Batch::new(cfg.b1, t);
         for s in 0..cfg.k1 {
@@ -422,13 +435,7 @@ pub fn run_pppd(
             }
             samples += cfg.b1 as u64;
             if (s + 1) % log.every == 0 || s + 1 == cfg.k1 {
-                log.log(
-                    step,
-                    1.0,
-                    samples,
-                    loss,
-                    &ScbMetrics::of(task, &model.v, &model.a),
-                );
+                last = log.log(step, 1.0, samples, loss, task, &model.v, &model.a);
             }
         }
     }
@@ -448,16 +455,10 @@ pub fn run_pppd(
         }
         samples += cfg.b2 as u64;
         if (tau + 1) % log.every == 0 || tau + 1 == cfg.k2 {
-            log.log(
-                step,
-                2.0,
-                samples,
-                loss,
-                &ScbMetrics::of(task, &model.v, &model.a),
-            );
+            last = log.log(step, 2.0, samples, loss, task, &model.v, &model.a);
         }
     }
-    Ok(ScbMetrics::of(task, &model.v, &model.a))
+    Ok(last)
 }
 
 /// One stage-2 step (§5.2) with step sizes `eta_v`, `eta_a` and σ_V² floor `floor`: a fresh
@@ -579,13 +580,7 @@ pub fn run_sgd(
     let (n, t) = (task.n, task.t);
     let mut ws = Workspace::new(n, t);
     let mut batch = Batch::new(b, t);
-    log.log(
-        0,
-        0.0,
-        0,
-        f64::NAN,
-        &ScbMetrics::of(task, &model.v, &model.a),
-    );
+    let mut last = log.log(0, 0.0, 0, f64::NAN, task, &model.v, &model.a);
     for s in 0..k {
         let step = s as u64 + 1;
         sampler.fill(rng, &mut batch);
@@ -600,16 +595,10 @@ pub fn run_sgd(
         GUARD.check(step, "max_abs_v", max_abs(&model.v))?;
         GUARD.check(step, "max_abs_a", max_abs(&model.a))?;
         if (s + 1) % log.every == 0 || s + 1 == k {
-            log.log(
-                step,
-                0.0,
-                step * b as u64,
-                loss,
-                &ScbMetrics::of(task, &model.v, &model.a),
-            );
+            last = log.log(step, 0.0, step * b as u64, loss, task, &model.v, &model.a);
         }
     }
-    Ok(ScbMetrics::of(task, &model.v, &model.a))
+    Ok(last)
 }
 
 /// Softmax-attention SGD (§5.5) from $W = 0$ and $V = \mu\mathbf 1^\top$; returns the final
@@ -638,13 +627,7 @@ pub fn run_softmax(
     let mut ws = Workspace::new(n, t);
     let mut batch = Batch::new(b, t);
     softmax_columns(t, &w, &mut ws.soft);
-    log.log(
-        0,
-        0.0,
-        0,
-        f64::NAN,
-        &ScbMetrics::of(task, &model.v, &ws.soft),
-    );
+    let mut last = log.log(0, 0.0, 0, f64::NAN, task, &model.v, &ws.soft);
     for s in 0..k {
         let step = s as u64 + 1;
         sampler.fill(rng, &mut batch);
@@ -660,15 +643,9 @@ pub fn run_softmax(
         GUARD.check(step, "max_abs_w", max_abs(&w))?;
         softmax_columns(t, &w, &mut ws.soft);
         if (s + 1) % log.every == 0 || s + 1 == k {
-            log.log(
-                step,
-                0.0,
-                step * b as u64,
-                loss,
-                &ScbMetrics::of(task, &model.v, &ws.soft),
-            );
+            last = log.log(step, 0.0, step * b as u64, loss, task, &model.v, &ws.soft);
         }
     }
     model.a.copy_from_slice(&ws.soft);
-    Ok((ScbMetrics::of(task, &model.v, &model.a), model))
+    Ok((last, model))
 }
