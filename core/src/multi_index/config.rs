@@ -581,12 +581,7 @@ impl MultiIndexConfig {
             StepRule::Ie => "ie",
             StepRule::Fixed => "fixed",
         };
-        let p = |name, value: String, allowed, help| ParamInfo {
-            name,
-            value,
-            allowed,
-            help,
-        };
+        let p = ParamInfo::new;
         alloc::vec![
             p("d", self.d.to_string(), "≥ p", "input dimension"),
             p(

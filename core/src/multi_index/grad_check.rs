@@ -179,12 +179,12 @@ impl Experiment for GradCheck {
         "closed-form population loss and gradients vs golden values and quadrature"
     }
     fn params(&self) -> Vec<ParamInfo> {
-        vec![ParamInfo {
-            name: "random",
-            value: format!("{}", self.random),
-            allowed: "≥ 0",
-            help: "random instances (d = 6)",
-        }]
+        vec![ParamInfo::new(
+            "random",
+            format!("{}", self.random),
+            "≥ 0",
+            "random instances (d = 6)",
+        )]
     }
     fn set(&mut self, key: &str, value: &str) -> Result<(), Error> {
         match key {

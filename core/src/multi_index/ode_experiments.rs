@@ -113,48 +113,38 @@ impl Experiment for OdeExperiment {
     }
     fn params(&self) -> Vec<ParamInfo> {
         vec![
-            ParamInfo {
-                name: "q",
-                value: format_list(&self.qs),
-                allowed: "list of degrees in [3, 100]",
-                help: "links h2 + h_q",
-            },
-            ParamInfo {
-                name: "d",
-                value: format_list(&self.ds),
-                allowed: "list, each ≥ P + 1",
-                help: "dimensions (initial law)",
-            },
-            ParamInfo {
-                name: "p",
-                value: format_list(&self.ps),
-                allowed: "list, each ≥ 1",
-                help: "numbers of directions",
-            },
-            ParamInfo {
-                name: "inits",
-                value: self.inits.to_string(),
-                allowed: "≥ 1",
-                help: "initialisations per cell",
-            },
-            ParamInfo {
-                name: "dt",
-                value: format!("{}", self.dt),
-                allowed: "in (0, 0.1]",
-                help: "RK4 step",
-            },
-            ParamInfo {
-                name: "t_max",
-                value: format!("{}", self.t_max),
-                allowed: "> 0",
-                help: "horizon",
-            },
-            ParamInfo {
-                name: "sgd_replicas",
-                value: self.sgd_replicas.to_string(),
-                allowed: "≥ 1",
-                help: "pure-h2 SGD runs (test 11)",
-            },
+            ParamInfo::new(
+                "q",
+                format_list(&self.qs),
+                "list of degrees in [3, 100]",
+                "links h2 + h_q",
+            ),
+            ParamInfo::new(
+                "d",
+                format_list(&self.ds),
+                "list, each ≥ P + 1",
+                "dimensions (initial law)",
+            ),
+            ParamInfo::new(
+                "p",
+                format_list(&self.ps),
+                "list, each ≥ 1",
+                "numbers of directions",
+            ),
+            ParamInfo::new(
+                "inits",
+                self.inits.to_string(),
+                "≥ 1",
+                "initialisations per cell",
+            ),
+            ParamInfo::new("dt", format!("{}", self.dt), "in (0, 0.1]", "RK4 step"),
+            ParamInfo::new("t_max", format!("{}", self.t_max), "> 0", "horizon"),
+            ParamInfo::new(
+                "sgd_replicas",
+                self.sgd_replicas.to_string(),
+                "≥ 1",
+                "pure-h2 SGD runs (test 11)",
+            ),
         ]
     }
     fn set(&mut self, key: &str, value: &str) -> Result<(), Error> {
@@ -490,36 +480,16 @@ impl Experiment for CoverageExperiment {
     }
     fn params(&self) -> Vec<ParamInfo> {
         vec![
-            ParamInfo {
-                name: "p",
-                value: self.p.to_string(),
-                allowed: "≥ 1",
-                help: "directions",
-            },
-            ParamInfo {
-                name: "m",
-                value: format_list(&self.ms),
-                allowed: "list, each ≥ 1",
-                help: "widths",
-            },
-            ParamInfo {
-                name: "runs",
-                value: self.runs.to_string(),
-                allowed: "≥ 2",
-                help: "runs per width",
-            },
-            ParamInfo {
-                name: "d",
-                value: self.d.to_string(),
-                allowed: "> p",
-                help: "dimension of the initial law",
-            },
-            ParamInfo {
-                name: "dt",
-                value: format!("{}", self.dt),
-                allowed: "in (0, 0.1]",
-                help: "RK4 step",
-            },
+            ParamInfo::new("p", self.p.to_string(), "≥ 1", "directions"),
+            ParamInfo::new("m", format_list(&self.ms), "list, each ≥ 1", "widths"),
+            ParamInfo::new("runs", self.runs.to_string(), "≥ 2", "runs per width"),
+            ParamInfo::new(
+                "d",
+                self.d.to_string(),
+                "> p",
+                "dimension of the initial law",
+            ),
+            ParamInfo::new("dt", format!("{}", self.dt), "in (0, 0.1]", "RK4 step"),
         ]
     }
     fn set(&mut self, key: &str, value: &str) -> Result<(), Error> {

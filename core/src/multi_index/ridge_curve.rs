@@ -78,30 +78,10 @@ impl Experiment for RidgeCurve {
     }
     fn params(&self) -> Vec<ParamInfo> {
         vec![
-            ParamInfo {
-                name: "p",
-                value: self.p.to_string(),
-                allowed: "≥ 1",
-                help: "directions",
-            },
-            ParamInfo {
-                name: "m",
-                value: format_list(&self.ms),
-                allowed: "list, each ≥ 1",
-                help: "widths",
-            },
-            ParamInfo {
-                name: "draws",
-                value: self.draws.to_string(),
-                allowed: "≥ 2",
-                help: "draws per width",
-            },
-            ParamInfo {
-                name: "lambda",
-                value: format!("{}", self.lambda),
-                allowed: "> 0",
-                help: "ridge λ",
-            },
+            ParamInfo::new("p", self.p.to_string(), "≥ 1", "directions"),
+            ParamInfo::new("m", format_list(&self.ms), "list, each ≥ 1", "widths"),
+            ParamInfo::new("draws", self.draws.to_string(), "≥ 2", "draws per width"),
+            ParamInfo::new("lambda", format!("{}", self.lambda), "> 0", "ridge λ"),
         ]
     }
     fn set(&mut self, key: &str, value: &str) -> Result<(), Error> {

@@ -275,29 +275,30 @@ impl Experiment for SgdSweep {
             .filter(|p| p.name != "steps" && !self.axes.iter().any(|a| a.key == p.name))
             .collect();
         for axis in &self.axes {
-            out.push(ParamInfo {
-                name: axis.key,
-                value: format_list(&axis.values),
-                allowed: "a comma-separated list (one grid point per value)",
-                help: "grid axis",
-            });
+            out.push(ParamInfo::new(
+                axis.key,
+                format_list(&axis.values),
+                "a comma-separated list (one grid point per value)",
+                "grid axis",
+            ));
         }
-        out.push(ParamInfo {
-            name: "replicas",
-            value: if self.replicas_per_point.is_empty() {
-                self.replicas.to_string()
-            } else {
-                format_list(&self.replicas_per_point)
-            },
-            allowed: "≥ 1, or a list with one count per grid point",
-            help: "independent runs per grid point",
-        });
-        out.push(ParamInfo {
-            name: "steps",
-            value: self.steps_override.map_or("auto".into(), |s| s.to_string()),
-            allowed: "auto or ≥ 1",
-            help: "step budget per run (auto: scaled with the predicted hitting time)",
-        });
+        let replicas = if self.replicas_per_point.is_empty() {
+            self.replicas.to_string()
+        } else {
+            format_list(&self.replicas_per_point)
+        };
+        out.push(ParamInfo::new(
+            "replicas",
+            replicas,
+            "≥ 1, or a list with one count per grid point",
+            "independent runs per grid point",
+        ));
+        out.push(ParamInfo::new(
+            "steps",
+            self.steps_override.map_or("auto".into(), |s| s.to_string()),
+            "auto or ≥ 1",
+            "step budget per run (auto: scaled with the predicted hitting time)",
+        ));
         out
     }
 

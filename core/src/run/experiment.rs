@@ -60,6 +60,23 @@ pub struct ParamInfo {
     pub help: &'static str,
 }
 
+impl ParamInfo {
+    /// A parameter line of `tdlab list`.
+    pub fn new(
+        name: &'static str,
+        value: String,
+        allowed: &'static str,
+        help: &'static str,
+    ) -> ParamInfo {
+        ParamInfo {
+            name,
+            value,
+            allowed,
+            help,
+        }
+    }
+}
+
 /// What one work item returns: named scalars and named vectors (e.g. per-neuron hitting times).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ItemResult {

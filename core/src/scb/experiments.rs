@@ -145,20 +145,6 @@ const PPPD_KEYS: [&str; 6] = [
     "pppd_mass",
 ];
 
-pub(super) fn param(
-    name: &'static str,
-    value: String,
-    allowed: &'static str,
-    help: &'static str,
-) -> ParamInfo {
-    ParamInfo {
-        name,
-        value,
-        allowed,
-        help,
-    }
-}
-
 pub(super) fn check_replicas(r: usize) -> Result<(), Error> {
     if r < 1 {
         Err(Error::invalid("replicas", r as f64, "≥ 1"))
@@ -245,17 +231,17 @@ pub(super) fn set_task(task: &mut TaskConfig, key: &str, value: &str) -> Result<
 
 pub(super) fn task_params(t: &TaskConfig) -> Vec<ParamInfo> {
     vec![
-        param("n", t.n.to_string(), "2..=4096", "vocabulary size N"),
-        param("t", t.t.to_string(), "1..=2^20", "context length T"),
-        param("q", t.q.to_string(), "1..=t", "sparsity Q"),
-        param(
+        ParamInfo::new("n", t.n.to_string(), "2..=4096", "vocabulary size N"),
+        ParamInfo::new("t", t.t.to_string(), "1..=2^20", "context length T"),
+        ParamInfo::new("q", t.q.to_string(), "1..=t", "sparsity Q"),
+        ParamInfo::new(
             "alpha_p",
             format!("{}", t.alpha_p),
             "> 0",
             "Dirichlet concentration of P's columns",
         ),
-        param("c_mu", format!("{}", t.c_mu), "[0, 1)", "μ_min ≥ c_mu/N"),
-        param(
+        ParamInfo::new("c_mu", format!("{}", t.c_mu), "[0, 1)", "μ_min ≥ c_mu/N"),
+        ParamInfo::new(
             "weights",
             (if t.weights == Weights::Uniform {
                 "uniform"
@@ -295,34 +281,34 @@ pub(super) fn set_pppd(p: &mut PppdConfig, key: &str, value: &str) -> Result<boo
 
 pub(super) fn pppd_params(p: &PppdConfig) -> Vec<ParamInfo> {
     vec![
-        param("k1", p.k1.to_string(), "≥ 0", "stage-1 steps"),
-        param("b1", p.b1.to_string(), "≥ 1", "stage-1 batch"),
-        param("eta1", format!("{}", p.eta1), "> 0", "stage-1 step"),
-        param("k2", p.k2.to_string(), "≥ 0", "stage-2 steps"),
-        param("b2", p.b2.to_string(), "≥ 1", "stage-2 batch"),
-        param("eta_v", format!("{}", p.eta_v), "> 0", "stage-2 V step"),
-        param("eta_a", format!("{}", p.eta_a), "> 0", "stage-2 A step"),
-        param("lambda", format!("{}", p.lambda), "≥ 0", "ℓ1 weight"),
-        param("decay", format!("{}", p.decay), "≥ 0", "η/(1 + decay τ)"),
-        param(
+        ParamInfo::new("k1", p.k1.to_string(), "≥ 0", "stage-1 steps"),
+        ParamInfo::new("b1", p.b1.to_string(), "≥ 1", "stage-1 batch"),
+        ParamInfo::new("eta1", format!("{}", p.eta1), "> 0", "stage-1 step"),
+        ParamInfo::new("k2", p.k2.to_string(), "≥ 0", "stage-2 steps"),
+        ParamInfo::new("b2", p.b2.to_string(), "≥ 1", "stage-2 batch"),
+        ParamInfo::new("eta_v", format!("{}", p.eta_v), "> 0", "stage-2 V step"),
+        ParamInfo::new("eta_a", format!("{}", p.eta_a), "> 0", "stage-2 A step"),
+        ParamInfo::new("lambda", format!("{}", p.lambda), "≥ 0", "ℓ1 weight"),
+        ParamInfo::new("decay", format!("{}", p.decay), "≥ 0", "η/(1 + decay τ)"),
+        ParamInfo::new(
             "var_floor_frac",
             format!("{}", p.var_floor_frac),
             "(0, 1]",
             "σ_V² floor fraction",
         ),
-        param(
+        ParamInfo::new(
             "aprox",
             p.aprox.name().into(),
             "soft-recenter, affine-exact, simplex, soft-only",
             "prox variant",
         ),
-        param(
+        ParamInfo::new(
             "vproj",
             p.vproj.name().into(),
             "none, col-sum, col-sum-mu",
             "V projection: none, 1ᵀV = 1ᵀ, or also Vμ = μ",
         ),
-        param(
+        ParamInfo::new(
             "mu_source",
             p.mu_source.label(),
             "known, estimated, estimated:<ε > 0>",
@@ -344,21 +330,21 @@ impl Experiment for FigSgd {
     fn params(&self) -> Vec<ParamInfo> {
         let mut v = task_params(&self.task);
         v.extend(pppd_params(&self.pppd));
-        v.push(param(
+        v.push(ParamInfo::new(
             "etas",
             format_list(&self.etas),
             "list, each > 0",
             "SGD step sizes",
         ));
-        v.push(param("b", self.b.to_string(), "≥ 1", "SGD batch"));
-        v.push(param("k", self.k.to_string(), "≥ 1", "SGD steps"));
-        v.push(param(
+        v.push(ParamInfo::new("b", self.b.to_string(), "≥ 1", "SGD batch"));
+        v.push(ParamInfo::new("k", self.k.to_string(), "≥ 1", "SGD steps"));
+        v.push(ParamInfo::new(
             "replicas",
             self.replicas.to_string(),
             "≥ 1",
             "replicas",
         ));
-        v.push(param(
+        v.push(ParamInfo::new(
             "log_every",
             self.log_every.to_string(),
             "≥ 1",
@@ -733,16 +719,16 @@ impl Experiment for FigSoftmax {
         let mut v = task_params(&self.task);
         v.extend(pppd_params(&self.pppd));
         v.extend([
-            param(
+            ParamInfo::new(
                 "eta_v_soft",
                 format!("{}", self.eta_v),
                 "> 0",
                 "softmax V step",
             ),
-            param("eta_w", format!("{}", self.eta_w), "> 0", "softmax W step"),
-            param("b", self.b.to_string(), "≥ 1", "softmax batch"),
-            param("k", self.k.to_string(), "≥ 1", "softmax steps"),
-            param("replicas", self.replicas.to_string(), "≥ 1", "replicas"),
+            ParamInfo::new("eta_w", format!("{}", self.eta_w), "> 0", "softmax W step"),
+            ParamInfo::new("b", self.b.to_string(), "≥ 1", "softmax batch"),
+            ParamInfo::new("k", self.k.to_string(), "≥ 1", "softmax steps"),
+            ParamInfo::new("replicas", self.replicas.to_string(), "≥ 1", "replicas"),
         ]);
         v
     }
@@ -963,21 +949,21 @@ impl Experiment for Stage1Scaling {
     }
     fn params(&self) -> Vec<ParamInfo> {
         vec![
-            param(
+            ParamInfo::new(
                 "t",
                 format_list(&self.ts),
                 "list, each in 3..=2^20",
                 "context lengths",
             ),
-            param(
+            ParamInfo::new(
                 "b",
                 format_list(&self.bs),
                 "list, each ≥ 1, ascending",
                 "batches tried",
             ),
-            param("steps", self.steps.to_string(), "≥ 10", "stage-1 steps"),
-            param("eta1", format!("{}", self.eta1), "> 0", "stage-1 step"),
-            param(
+            ParamInfo::new("steps", self.steps.to_string(), "≥ 10", "stage-1 steps"),
+            ParamInfo::new("eta1", format!("{}", self.eta1), "> 0", "stage-1 step"),
+            ParamInfo::new(
                 "replicas",
                 self.replicas.to_string(),
                 "≥ 1",
@@ -1203,19 +1189,19 @@ impl Experiment for L1Ablation {
     }
     fn params(&self) -> Vec<ParamInfo> {
         let mut v = vec![
-            param(
+            ParamInfo::new(
                 "t",
                 format_list(&self.ts),
                 "list, each ≥ 3",
                 "context lengths",
             ),
-            param(
+            ParamInfo::new(
                 "lambdas",
                 format_list(&self.lambdas),
                 "list, each ≥ 0",
                 "ℓ1 weights",
             ),
-            param("replicas", self.replicas.to_string(), "≥ 1", "replicas"),
+            ParamInfo::new("replicas", self.replicas.to_string(), "≥ 1", "replicas"),
         ];
         v.extend(pppd_params(&self.pppd));
         v
@@ -1465,7 +1451,7 @@ impl Experiment for CheckGrad {
     }
     fn params(&self) -> Vec<ParamInfo> {
         let mut v = task_params(&self.task);
-        v.push(param(
+        v.push(ParamInfo::new(
             "mc",
             self.mc.to_string(),
             "≥ 1000",

@@ -13,8 +13,8 @@
 
 use super::algo::{LinModel, PppdConfig, Trace, run_pppd};
 use super::experiments::{
-    arm_streams, check_replicas, flat, logger, param, pppd_params, rows4, set_pppd, set_task,
-    task_params, transfer_task,
+    arm_streams, check_replicas, flat, logger, pppd_params, rows4, set_pppd, set_task, task_params,
+    transfer_task,
 };
 use super::metrics::ScbMetrics;
 use super::prox::proj_v;
@@ -218,37 +218,37 @@ impl Experiment for Transfer {
         let mut v = task_params(&self.task);
         v.extend(pppd_params(&self.pppd));
         v.extend([
-            param(
+            ParamInfo::new(
                 "thetas",
                 format_list(&self.thetas),
                 "list, each in [0, 1]",
                 "task similarity θ",
             ),
-            param(
+            ParamInfo::new(
                 "pretrained",
                 self.pretrained.name().into(),
                 "exact, trained",
                 "pretrained model: the base task's (P, Q), or two-stage PPPD on it",
             ),
-            param(
+            ParamInfo::new(
                 "pretrain_k2",
                 self.pretrain_k2.to_string(),
                 "≥ 0",
                 "stage-2 steps of the pretraining (trained)",
             ),
-            param(
+            ParamInfo::new(
                 "keep_attention",
                 self.keep_attention.to_string(),
                 "true, false",
                 "finetune from the pretrained attention instead of uniform",
             ),
-            param(
+            ParamInfo::new(
                 "two_stage_theta",
                 format!("{}", self.two_stage_theta),
                 "a θ of the list, or NaN",
                 "θ with a scratch two-stage arm",
             ),
-            param("replicas", self.replicas.to_string(), "≥ 1", "replicas"),
+            ParamInfo::new("replicas", self.replicas.to_string(), "≥ 1", "replicas"),
         ]);
         v
     }
