@@ -489,12 +489,7 @@ pub fn stage2_step(
             value: s2,
         });
     }
-    precond_v(&mut ws.gv, &task.mu, s1, s2, &mut ws.row);
-    for (x, g) in model.v.iter_mut().zip(&ws.gv) {
-        *x -= eta_v * g;
-    }
-    cfg.vproj.apply(&mut model.v, &task.mu, &mut ws.row);
-    GUARD.check(step, "max_abs_v", max_abs(&model.v))?;
+    v_step(task, eta_v, cfg.vproj, s1, s2, model, ws, step)?;
     let var = libm::fmax(value_stats(task, &model.v).0, floor);
     for k in 0..n {
         let g = &mut ws.ga[k * t..(k + 1) * t];
@@ -551,13 +546,30 @@ pub fn stage1_step(
     let loss = accumulate_linear(n, t, &model.v, &model.a, batch, ws, false);
     GUARD.check(step, "batch_loss", loss)?;
     let (s1, s2, _, _) = attention_stats(task, &model.a);
+    v_step(task, eta1, vproj, s1, s2, model, ws, step)?;
+    Ok(loss)
+}
+
+/// The V step of both stages, on the gradient in `ws.gv`:
+/// $V\leftarrow\Pi(V-\eta\,G_VH_V^{-1})$ with $H_V$ from the attention scalars $S_1, S_2$.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn v_step(
+    task: &ScbTask,
+    eta: f64,
+    vproj: VProj,
+    s1: f64,
+    s2: f64,
+    model: &mut LinModel,
+    ws: &mut Workspace,
+    step: u64,
+) -> Result<(), Error> {
     precond_v(&mut ws.gv, &task.mu, s1, s2, &mut ws.row);
     for (x, g) in model.v.iter_mut().zip(&ws.gv) {
-        *x -= eta1 * g;
+        *x -= eta * g;
     }
     vproj.apply(&mut model.v, &task.mu, &mut ws.row);
-    GUARD.check(step, "max_abs_v", max_abs(&model.v))?;
-    Ok(loss)
+    GUARD.check(step, "max_abs_v", max_abs(&model.v))
 }
 
 /// Plain SGD (§5.4): $V\leftarrow V-\eta G_V$, $A\leftarrow A-\eta G_A$, `k` steps of batch `b`.
